@@ -1,0 +1,121 @@
+"""One error format for every status from 400 to 599: {code, message, fields}."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from services.core.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+_DRF_CODES = {
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+    exceptions.ParseError: "parse_error",
+}
+
+
+def error_body(code: str, message, fields=None, **extra) -> dict:
+    body = {"code": code, "message": str(message), "fields": fields or {}}
+    body.update(extra)
+    return body
+
+
+def _flatten_fields(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF nests errors for nested and list fields; the app wants `field.sub` keys."""
+    fields: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == "non_field_errors" and not prefix:
+                name = "non_field_errors"
+            fields.update(_flatten_fields(value, name))
+    elif isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            fields[prefix or "non_field_errors"] = [str(item) for item in detail]
+        else:
+            for index, item in enumerate(detail):
+                if item:
+                    fields.update(_flatten_fields(item, f"{prefix}.{index}" if prefix else str(index)))
+    else:
+        fields[prefix or "non_field_errors"] = [str(detail)]
+    return fields
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response(
+            error_body(exc.code, exc.message, exc.fields, **exc.extra), status=exc.status
+        )
+    if isinstance(exc, DjangoValidationError):
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(
+            error_body("invalid", _("Some fields are invalid."), fields),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        logger.exception("Unhandled error", exc_info=exc)
+        return Response(
+            error_body("server_error", _("Something went wrong on our side. Please try again.")),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = error_body(
+            "invalid", _("Some fields are invalid."), _flatten_fields(exc.detail)
+        )
+        return response
+
+    code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), None)
+    detail = getattr(exc, "detail", "")
+    if isinstance(detail, dict):
+        message = detail.get("detail", "")
+        code = code or str(getattr(detail.get("detail"), "code", "") or "error")
+        if "code" in detail and isinstance(detail["code"], str):
+            code = detail["code"]
+    else:
+        message = detail
+        code = code or str(getattr(detail, "code", "") or "error")
+    extra = {}
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        extra["retry_after"] = int(exc.wait)
+    response.data = error_body(code, message, **extra)
+    return response
+
+
+def _json_error(status_code: int, code: str, message) -> JsonResponse:
+    return JsonResponse(error_body(code, message), status=status_code)
+
+
+def handler400(request, exception=None):
+    return _json_error(400, "bad_request", _("Bad request."))
+
+
+def handler403(request, exception=None):
+    return _json_error(403, "permission_denied", _("You do not have permission to do this."))
+
+
+def handler404(request, exception=None):
+    return _json_error(404, "not_found", _("Not found."))
+
+
+def handler500(request):
+    return _json_error(500, "server_error", _("Something went wrong on our side. Please try again."))

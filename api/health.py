@@ -1,0 +1,34 @@
+"""Liveness and readiness probes for the orchestrator and the Dockerfile healthcheck."""
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+
+
+def healthz(request):
+    return JsonResponse({"status": "ok"})
+
+
+def readyz(request):
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:  # noqa: BLE001 - any failure means not ready
+        checks["database"] = "unavailable"
+    broker = settings.CELERY_BROKER_URL
+    if broker and not broker.startswith("memory://"):
+        try:
+            from backend.celery import app
+
+            with app.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1, timeout=2)
+            checks["broker"] = "ok"
+        except Exception:  # noqa: BLE001
+            checks["broker"] = "unavailable"
+    ready = all(value == "ok" for value in checks.values())
+    body = {"status": "ok" if ready else "unavailable", "checks": checks}
+    if not ready:
+        body = {"code": "not_ready", "message": "Not ready.", "fields": {}, "checks": checks}
+    return JsonResponse(body, status=200 if ready else 503)

@@ -1,0 +1,10 @@
+from rest_framework import pagination
+
+
+class CursorPagination(pagination.CursorPagination):
+    """Opaque cursors; `?page_size=` up to 100. Views set `ordering` (newest first by default)."""
+
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    ordering = ("-created_at", "-id")

@@ -1,0 +1,12 @@
+"""Development on one machine: SQLite, no broker, tasks in-process, log push channel."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = SECRET_KEY or "dev-only-secret-key-not-for-production"  # noqa: F405
+JWT_SIGNING_KEY = JWT_SIGNING_KEY or "dev-only-jwt-signing-key-not-for-production"  # noqa: F405
+SIMPLE_JWT["SIGNING_KEY"] = JWT_SIGNING_KEY  # noqa: F405
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}

@@ -1,0 +1,526 @@
+"""Account writes: onboarding tenants and employer members, profiles and sessions."""
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from services.core import clock, ratelimit
+from services.core.errors import DomainError, NotAllowed, NotFound, invalid, not_allowed
+
+from . import codes, policies
+from .models import (
+    Employer,
+    EmployerInvitation,
+    EmployerMember,
+    Residence,
+    Tenancy,
+    Tenant,
+    User,
+    normalize_email,
+    siret_is_valid,
+)
+from .tokens import TOKEN_VERSION_CLAIM, issue_tokens
+
+InvalidActivationCode = invalid(
+    "invalid_activation_code", _("This activation code is not valid. Ask your landlord for a new one.")
+)
+InvalidInvitationCode = invalid(
+    "invalid_invitation_code", _("This invitation code is not valid. Ask for a new one.")
+)
+EmailTaken = invalid("email_taken", _("An account already exists with this e-mail."))
+InvalidCredentials = invalid("invalid_credentials", _("E-mail or password is incorrect."))
+InvalidToken = invalid("token_not_valid", _("This token is invalid or expired."))
+WrongPassword = invalid("wrong_password", _("The current password is incorrect."))
+TenancyExists = invalid(
+    "tenancy_exists", _("A tenancy with this tenant reference already exists.")
+)
+CannotManageTenancies = not_allowed(
+    "permission_denied", _("Only administrators and community officers manage tenancies.")
+)
+CannotManageEmployers = not_allowed(
+    "permission_denied", _("Only administrators and job advisors manage employers.")
+)
+
+
+class LoginLocked(DomainError):
+    status = 429
+    code = "login_locked"
+    default_message = _("Too many failed sign-in attempts. Try again in 15 minutes.")
+
+
+class ActivationThrottled(DomainError):
+    status = 429
+    code = "throttled"
+    default_message = _("Too many attempts. Please try again later.")
+
+
+def _password_errors(password: str, user: User | None = None) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise invalid("invalid_password", _("This password is too weak."))(
+            fields={"password": list(exc.messages)}
+        ) from None
+
+
+# --- Tenancies and activation codes -------------------------------------------------
+
+
+def _issue_activation_code(tenancy: Tenancy) -> str:
+    code = codes.new_code()
+    tenancy.activation_code_hash = codes.hash_code(code)
+    tenancy.activation_code_expires_at = clock.now() + timedelta(
+        days=settings.ACTIVATION_CODE_TTL_DAYS
+    )
+    return code
+
+
+@dataclass
+class TenancyCreated:
+    tenancy: Tenancy
+    activation_code: str
+
+
+def _check_tenancy_manager(actor: User) -> None:
+    if not policies.can_manage_tenancies(actor=actor):
+        raise CannotManageTenancies()
+
+
+@transaction.atomic
+def tenancy_create(
+    *,
+    actor: User,
+    residence: Residence,
+    unit_reference: str,
+    tenant_reference: str,
+    holder_names: str,
+    start_date: datetime.date,
+    end_date: datetime.date | None = None,
+) -> TenancyCreated:
+    _check_tenancy_manager(actor)
+    landlord = actor.staff.landlord
+    if residence.landlord_id != landlord.pk:
+        raise NotFound(fields={"residence": [str(_("Unknown residence."))]})
+    if end_date and end_date < start_date:
+        raise invalid("invalid_dates", _("The end date is before the start date."))(
+            fields={"end_date": [str(_("The end date is before the start date."))]}
+        )
+    tenancy = Tenancy(
+        landlord=landlord,
+        residence=residence,
+        unit_reference=unit_reference.strip(),
+        tenant_reference=tenant_reference.strip(),
+        holder_names=holder_names.strip(),
+        start_date=start_date,
+        end_date=end_date,
+    )
+    code = _issue_activation_code(tenancy)
+    try:
+        with transaction.atomic():
+            tenancy.save()
+    except IntegrityError:
+        raise TenancyExists(
+            fields={"tenant_reference": [str(TenancyExists.default_message)]}
+        ) from None
+    return TenancyCreated(tenancy=tenancy, activation_code=code)
+
+
+@transaction.atomic
+def tenancy_reissue_activation_code(*, actor: User, tenancy: Tenancy) -> TenancyCreated:
+    _check_tenancy_manager(actor)
+    tenancy = Tenancy.objects.select_for_update().get(pk=tenancy.pk)
+    if tenancy.landlord_id != actor.staff.landlord_id:
+        raise NotFound()
+    code = _issue_activation_code(tenancy)
+    tenancy.save(update_fields=["activation_code_hash", "activation_code_expires_at", "updated_at"])
+    return TenancyCreated(tenancy=tenancy, activation_code=code)
+
+
+IMPORT_COLUMNS = (
+    "residence",
+    "unit_reference",
+    "tenant_reference",
+    "holder_names",
+    "start_date",
+    "end_date",
+)
+
+
+@dataclass
+class ImportReport:
+    created: list[dict] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)
+
+
+def _parse_date(value: str) -> datetime.date:
+    value = value.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.datetime.strptime(value, fmt).date()  # noqa: DTZ007
+        except ValueError:
+            continue
+    raise ValueError(value)
+
+
+def tenancy_import_csv(*, actor: User, content: bytes) -> ImportReport:
+    """Create a tenancy per valid row; every other row is reported with its line and reason.
+
+    A row whose tenant reference already exists is rejected, so a re-import creates nothing
+    twice. Each row is its own transaction: one bad row loses nothing else.
+    """
+    _check_tenancy_manager(actor)
+    landlord = actor.staff.landlord
+    report = ImportReport()
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = content.decode("cp1252")
+        except UnicodeDecodeError:
+            raise invalid("invalid_csv", _("The file is not a readable CSV text file."))() from None
+    sample = text[:2048]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    headers = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in IMPORT_COLUMNS if c != "end_date" and c not in headers]
+    if missing:
+        raise invalid("invalid_csv", _("Missing columns: {columns}."))(
+            message=str(_("Missing columns: {columns}.")).format(columns=", ".join(missing))
+        )
+    reader.fieldnames = headers
+    residences = {
+        key: r
+        for r in Residence.objects.filter(landlord=landlord)
+        for key in (r.name.strip().lower(), str(r.public_id))
+    }
+    seen: set[str] = set()
+    for line, row in enumerate(reader, start=2):
+        row = {k: (v or "").strip() for k, v in row.items() if k}
+        reference = row.get("tenant_reference", "")
+
+        def reject(reason: str, _line: int = line, _ref: str = reference) -> None:
+            report.rejected.append({"line": _line, "tenant_reference": _ref, "reason": reason})
+
+        residence = residences.get(row.get("residence", "").lower())
+        if residence is None:
+            reject(str(_("Unknown residence.")))
+            continue
+        if not reference or not row.get("unit_reference") or not row.get("holder_names"):
+            reject(str(_("tenant_reference, unit_reference and holder_names are required.")))
+            continue
+        if reference in seen:
+            reject(str(_("This tenant reference appears twice in the file.")))
+            continue
+        seen.add(reference)
+        try:
+            start = _parse_date(row.get("start_date", ""))
+            end = _parse_date(row["end_date"]) if row.get("end_date") else None
+        except ValueError:
+            reject(str(_("Dates must be YYYY-MM-DD or DD/MM/YYYY.")))
+            continue
+        try:
+            created = tenancy_create(
+                actor=actor,
+                residence=residence,
+                unit_reference=row["unit_reference"],
+                tenant_reference=reference,
+                holder_names=row["holder_names"],
+                start_date=start,
+                end_date=end,
+            )
+        except DomainError as exc:
+            reject(str(exc.message))
+            continue
+        report.created.append(
+            {
+                "line": line,
+                "tenant_reference": reference,
+                "id": str(created.tenancy.public_id),
+                "activation_code": created.activation_code,
+            }
+        )
+    return report
+
+
+# --- Activation and invitations ------------------------------------------------------
+
+
+def _check_activation_throttle(key: str) -> None:
+    over = ratelimit.hit(
+        f"activate:{key}",
+        limit=settings.ACTIVATION_MAX_ATTEMPTS_PER_HOUR,
+        window=timedelta(hours=1),
+    )
+    if over:
+        raise ActivationThrottled()
+
+
+def _new_user(*, email: str, password: str, role: str, **fields) -> User:
+    email = normalize_email(email)
+    if User.objects.filter(email=email).exists():
+        raise EmailTaken(fields={"email": [str(EmailTaken.default_message)]})
+    user = User(email=email, role=role, **fields)
+    _password_errors(password, user)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise EmailTaken(fields={"email": [str(EmailTaken.default_message)]}) from None
+    return user
+
+
+def tenant_activate(
+    *,
+    activation_code: str,
+    email: str,
+    password: str,
+    language: str = "fr",
+    client_key: str = "",
+) -> tuple[Tenant, dict]:
+    """Turn a one-time tenancy code into a tenant account; used, expired and unknown codes
+    all answer the same error."""
+    _check_activation_throttle(client_key or "anonymous")
+    with transaction.atomic():
+        tenancy = (
+            Tenancy.objects.select_for_update()
+            .filter(activation_code_hash=codes.hash_code(activation_code))
+            .first()
+        )
+        if (
+            tenancy is None
+            or tenancy.activation_code_expires_at is None
+            or tenancy.activation_code_expires_at <= clock.now()
+        ):
+            raise InvalidActivationCode()
+        first, _sep, last = tenancy.holder_names.partition(" ")
+        user = _new_user(
+            email=email,
+            password=password,
+            role=User.Role.TENANT,
+            language=language if language in User.Language.values else "fr",
+            first_name=first[:100],
+            last_name=last[:100],
+        )
+        tenant = Tenant.objects.create(user=user, landlord=tenancy.landlord, tenancy=tenancy)
+        tenancy.activation_code_hash = None
+        tenancy.activation_code_expires_at = None
+        tenancy.activated_at = clock.now()
+        tenancy.save(
+            update_fields=[
+                "activation_code_hash",
+                "activation_code_expires_at",
+                "activated_at",
+                "updated_at",
+            ]
+        )
+    return tenant, issue_tokens(user)
+
+
+@transaction.atomic
+def employer_create(
+    *,
+    actor: User,
+    name: str,
+    siret: str,
+    address: str = "",
+    postcode: str = "",
+    city: str = "",
+    latitude=None,
+    longitude=None,
+) -> tuple[Employer, bool]:
+    """Partner an employer with the actor's landlord. A SIRET already known (a company that
+    partners with another landlord too) is partnered as it is: (employer, created)."""
+    if not policies.can_manage_employers(actor=actor):
+        raise CannotManageEmployers()
+    if not siret_is_valid(siret):
+        raise invalid("invalid_siret", _("Enter a valid 14-digit SIRET number."))(
+            fields={"siret": [str(_("Enter a valid 14-digit SIRET number."))]}
+        )
+    employer = Employer.objects.filter(siret=siret).first()
+    created = employer is None
+    if created:
+        employer = Employer.objects.create(
+            name=name,
+            siret=siret,
+            address=address,
+            postcode=postcode,
+            city=city,
+            latitude=latitude,
+            longitude=longitude,
+        )
+    employer.landlords.add(actor.staff.landlord)
+    return employer, created
+
+
+@dataclass
+class InvitationIssued:
+    invitation: EmployerInvitation
+    invitation_code: str
+
+
+@transaction.atomic
+def employer_invitation_create(*, actor: User, employer: Employer) -> InvitationIssued:
+    if not policies.can_manage_employers(actor=actor):
+        raise CannotManageEmployers()
+    if not employer.landlords.filter(pk=actor.staff.landlord_id).exists():
+        raise NotFound()
+    code = codes.new_code()
+    invitation = EmployerInvitation.objects.create(
+        employer=employer,
+        landlord=actor.staff.landlord,
+        created_by=actor,
+        code_hash=codes.hash_code(code),
+        expires_at=clock.now() + timedelta(days=settings.EMPLOYER_INVITATION_TTL_DAYS),
+    )
+    return InvitationIssued(invitation=invitation, invitation_code=code)
+
+
+def employer_invitation_accept(
+    *, invitation_code: str, email: str, password: str, name: str, client_key: str = ""
+) -> tuple[EmployerMember, dict]:
+    _check_activation_throttle(client_key or "anonymous")
+    with transaction.atomic():
+        invitation = (
+            EmployerInvitation.objects.select_for_update()
+            .select_related("employer")
+            .filter(code_hash=codes.hash_code(invitation_code))
+            .first()
+        )
+        if invitation is None or invitation.accepted_at or invitation.expires_at <= clock.now():
+            raise InvalidInvitationCode()
+        first, _sep, last = name.strip().partition(" ")
+        user = _new_user(
+            email=email,
+            password=password,
+            role=User.Role.EMPLOYER,
+            first_name=first[:100],
+            last_name=last[:100],
+        )
+        member = EmployerMember.objects.create(user=user, employer=invitation.employer)
+        invitation.accepted_at = clock.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
+    return member, issue_tokens(user)
+
+
+# --- Sign-in and sessions ----------------------------------------------------------
+
+
+def _lock_key(email: str) -> str:
+    return f"login:{normalize_email(email)}"
+
+
+def login(*, email: str, password: str) -> tuple[User, dict]:
+    """After LOGIN_MAX_FAILURES failures an account is locked for LOGIN_LOCKOUT_MINUTES,
+    the right password included. Unknown e-mails count and answer like wrong passwords."""
+    from django.contrib.auth import authenticate
+
+    key = _lock_key(email)
+    if ratelimit.blocked_until(key):
+        raise LoginLocked()
+    user = authenticate(email=normalize_email(email), password=password)
+    if user is None or not user.is_active:
+        locked = ratelimit.hit(
+            key,
+            limit=settings.LOGIN_MAX_FAILURES,
+            window=timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES),
+            block_for=timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES),
+        )
+        if locked:
+            raise LoginLocked()
+        raise InvalidCredentials()
+    ratelimit.reset(key)
+    return user, issue_tokens(user)
+
+
+def _decode_refresh(raw: str) -> RefreshToken:
+    try:
+        return RefreshToken(raw)
+    except TokenError:
+        raise InvalidToken() from None
+
+
+def token_refresh(*, refresh: str) -> dict:
+    """Rotate a refresh token. The old token's row is locked, so of N concurrent refreshes
+    of one token exactly one wins (simplejwt's own serializer lets several through)."""
+    token = _decode_refresh(refresh)
+    with transaction.atomic():
+        outstanding = (
+            OutstandingToken.objects.select_for_update().filter(jti=token["jti"]).first()
+        )
+        if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
+            raise InvalidToken()
+        user = User.objects.filter(public_id=token["sub"], is_active=True).first()
+        if user is None or token.get(TOKEN_VERSION_CLAIM) != user.token_version:
+            raise InvalidToken()
+        BlacklistedToken.objects.create(token=outstanding)
+        return issue_tokens(user)
+
+
+def logout(*, user: User, refresh: str) -> None:
+    token = _decode_refresh(refresh)
+    if str(token["sub"]) != str(user.public_id):
+        raise InvalidToken()
+    with transaction.atomic():
+        outstanding = OutstandingToken.objects.filter(jti=token["jti"]).first()
+        if outstanding is not None:
+            BlacklistedToken.objects.get_or_create(token=outstanding)
+
+
+def sessions_end_all(*, user: User) -> None:
+    """Every access and refresh token issued so far stops working at its next use."""
+    User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
+    user.refresh_from_db(fields=["token_version"])
+
+
+@transaction.atomic
+def password_change(*, user: User, current_password: str, new_password: str) -> dict:
+    """Changes the password and ends every other session; returns this session's new tokens."""
+    if not user.check_password(current_password):
+        raise WrongPassword(fields={"current_password": [str(WrongPassword.default_message)]})
+    _password_errors(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password", "updated_at"])
+    sessions_end_all(user=user)
+    return issue_tokens(user)
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User, user: User) -> None:
+    if not (actor.is_superuser or policies.can_manage_tenancies(actor=actor)):
+        raise NotAllowed()
+    user.is_active = False
+    user.save(update_fields=["is_active", "updated_at"])
+    sessions_end_all(user=user)
+
+
+PROFILE_FIELDS = ("first_name", "last_name", "phone", "language")
+
+
+@transaction.atomic
+def profile_update(*, user: User, **changes) -> User:
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise invalid("invalid", _("These fields cannot be changed."))(
+            fields={name: [str(_("Read-only field."))] for name in unknown}
+        )
+    for name, value in changes.items():
+        setattr(user, name, value)
+    user.save(update_fields=[*changes.keys(), "updated_at"])
+    return user

@@ -1,0 +1,251 @@
+"""People, landlords, residences, tenancies and partner employers."""
+
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from services.core.models import PublicModel
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def siret_is_valid(siret: str) -> bool:
+    """Luhn over the 14 digits; La Poste's establishments (SIREN 356000000) sum to x5."""
+    if len(siret) != 14 or not siret.isdigit():
+        return False
+    total = 0
+    for index, char in enumerate(reversed(siret)):
+        digit = int(char)
+        if index % 2 == 1:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    if total % 10 == 0:
+        return True
+    return siret.startswith("356000000") and sum(int(c) for c in siret) % 5 == 0
+
+
+def validate_siret(value: str) -> None:
+    if not siret_is_valid(value):
+        raise ValidationError(_("Enter a valid 14-digit SIRET number."), code="invalid_siret")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields):
+        user = self.model(email=normalize_email(email), **fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields):
+        fields.update(is_staff=True, is_superuser=True, role=User.Role.STAFF)
+        return self.create_user(email, password, **fields)
+
+    def get_by_natural_key(self, email: str):
+        return self.get(email=normalize_email(email))
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    class Role(models.TextChoices):
+        TENANT = "tenant", _("Tenant")
+        STAFF = "staff", _("Landlord staff")
+        EMPLOYER = "employer", _("Employer member")
+
+    class Language(models.TextChoices):
+        FR = "fr", "Français"
+        EN = "en", "English"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Stored lower-cased (see save), so unique means unique whatever the case.
+    email = models.EmailField(_("e-mail"), max_length=254, unique=True)
+    role = models.CharField(max_length=10, choices=Role.choices)
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.FR)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        default=False, help_text=_("May log into the admin back-office.")
+    )
+    # Bumped to end every session at once: tokens carry it and must match on each request.
+    token_version = models.PositiveIntegerField(default=0)
+    date_joined = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=["tenant", "staff", "employer"]),
+                name="user_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def save(self, *args, **kwargs):
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Landlord(PublicModel):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    points_validity_months = models.PositiveSmallIntegerField(default=24)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Residence(PublicModel):
+    landlord = models.ForeignKey(Landlord, on_delete=models.PROTECT, related_name="residences")
+    name = models.CharField(max_length=200)
+    address = models.CharField(max_length=255)
+    postcode = models.CharField(max_length=10)
+    city = models.CharField(max_length=120)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6)
+    is_qpv = models.BooleanField(_("in a priority neighbourhood (QPV)"), default=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["landlord", "name"], name="residence_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.city})"
+
+
+class Tenancy(PublicModel):
+    landlord = models.ForeignKey(Landlord, on_delete=models.PROTECT, related_name="tenancies")
+    residence = models.ForeignKey(Residence, on_delete=models.PROTECT, related_name="tenancies")
+    unit_reference = models.CharField(max_length=50)
+    tenant_reference = models.CharField(max_length=50)
+    holder_names = models.CharField(max_length=255)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    # Only a SHA-256 of the code is kept: the code is shown once, at creation or re-issue.
+    activation_code_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    activation_code_expires_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "tenancies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["landlord", "tenant_reference"], name="tenancy_unique_reference"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="tenancy_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_reference} — {self.holder_names}"
+
+
+class Tenant(PublicModel):
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="tenant")
+    landlord = models.ForeignKey(Landlord, on_delete=models.PROTECT, related_name="tenants")
+    tenancy = models.ForeignKey(Tenancy, on_delete=models.PROTECT, related_name="tenants")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def residence(self) -> Residence:
+        return self.tenancy.residence
+
+
+class Staff(PublicModel):
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Administrator")
+        JOB_ADVISOR = "job_advisor", _("Job advisor")
+        COMMUNITY = "community", _("Community officer")
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="staff")
+    landlord = models.ForeignKey(Landlord, on_delete=models.PROTECT, related_name="staff")
+    role = models.CharField(max_length=20, choices=Role.choices)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "staff"
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+
+class Employer(PublicModel):
+    name = models.CharField(max_length=200)
+    siret = models.CharField(max_length=14, unique=True, validators=[validate_siret])
+    address = models.CharField(max_length=255, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    city = models.CharField(max_length=120, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    landlords = models.ManyToManyField(Landlord, related_name="employers", blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EmployerMember(PublicModel):
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="employer_member")
+    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="members")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.employer}"
+
+
+class EmployerInvitation(PublicModel):
+    employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="invitations")
+    landlord = models.ForeignKey(Landlord, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    code_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"invitation to {self.employer}"

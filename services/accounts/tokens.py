@@ -1,0 +1,16 @@
+"""JWT pairs carrying the user's token version, so bumping it ends every session at once."""
+
+from rest_framework_simplejwt.tokens import RefreshToken
+
+TOKEN_VERSION_CLAIM = "ver"
+
+
+def refresh_for(user) -> RefreshToken:
+    refresh = RefreshToken.for_user(user)
+    refresh[TOKEN_VERSION_CLAIM] = user.token_version
+    return refresh
+
+
+def issue_tokens(user) -> dict[str, str]:
+    refresh = refresh_for(user)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}

@@ -1,0 +1,105 @@
+"""Shared fixtures: API clients authenticated as each role, and a two-landlord world."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from services.accounts.tokens import issue_tokens
+from tests.factories import (
+    EmployerFactory,
+    EmployerMemberFactory,
+    LandlordFactory,
+    ResidenceFactory,
+    StaffFactory,
+    TenantFactory,
+)
+
+IS_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords and not IS_POSTGRES:
+            item.add_marker(skip_pg)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_tokens(user)['access']}")
+    return client
+
+
+@pytest.fixture
+def make_client():
+    return client_for
+
+
+@dataclass
+class World:
+    """Landlord A (two tenants, staff, a partner employer) and landlord B (one of each)."""
+
+    landlord_a: object
+    landlord_b: object
+    residence_a: object
+    residence_a2: object
+    residence_b: object
+    tenant_a: object
+    tenant_a2: object
+    tenant_b: object
+    staff_a: object
+    staff_b: object
+    employer_a: object
+    employer_member: object
+
+    def users(self) -> dict:
+        return {
+            "anonymous": None,
+            "tenant_a": self.tenant_a.user,
+            "tenant_a2": self.tenant_a2.user,
+            "tenant_b": self.tenant_b.user,
+            "staff_a": self.staff_a.user,
+            "staff_b": self.staff_b.user,
+            "employer": self.employer_member.user,
+        }
+
+
+@pytest.fixture
+def world(db) -> World:
+    landlord_a = LandlordFactory(name="Immobilière Atlantic Aménagement", slug="iaa")
+    landlord_b = LandlordFactory(name="Grand Lyon Habitat", slug="glh")
+    residence_a = ResidenceFactory(landlord=landlord_a, name="Les Minimes", is_qpv=True)
+    residence_a2 = ResidenceFactory(
+        landlord=landlord_a, name="Le Bois-Joli", city="Rochefort", postcode="17300"
+    )
+    residence_b = ResidenceFactory(
+        landlord=landlord_b, name="La Duchère", city="Lyon", postcode="69009"
+    )
+    employer_a = EmployerFactory(name="Océan Propreté", landlords=[landlord_a])
+    return World(
+        landlord_a=landlord_a,
+        landlord_b=landlord_b,
+        residence_a=residence_a,
+        residence_a2=residence_a2,
+        residence_b=residence_b,
+        tenant_a=TenantFactory(residence=residence_a),
+        tenant_a2=TenantFactory(residence=residence_a2),
+        tenant_b=TenantFactory(residence=residence_b),
+        staff_a=StaffFactory(landlord=landlord_a),
+        staff_b=StaffFactory(landlord=landlord_b),
+        employer_a=employer_a,
+        employer_member=EmployerMemberFactory(employer=employer_a),
+    )

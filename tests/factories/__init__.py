@@ -1,0 +1,11 @@
+from .accounts import (  # noqa: F401
+    EmployerFactory,
+    EmployerMemberFactory,
+    LandlordFactory,
+    ResidenceFactory,
+    StaffFactory,
+    TenancyFactory,
+    TenantFactory,
+    UserFactory,
+    valid_siret,
+)
