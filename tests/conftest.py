@@ -1,5 +1,6 @@
 """Shared fixtures: API clients authenticated as each role, and a two-landlord world."""
 
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -19,11 +20,19 @@ from tests.factories import (
 IS_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
+RUN_WORKER_TESTS = os.environ.get("CELERY_WORKER_TESTS") == "1" and IS_POSTGRES
+
+
 def pytest_collection_modifyitems(config, items):
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    skip_worker = pytest.mark.skip(
+        reason="needs Redis, PostgreSQL and CELERY_WORKER_TESTS=1 (run by .ci/run)"
+    )
     for item in items:
         if "postgres" in item.keywords and not IS_POSTGRES:
             item.add_marker(skip_pg)
+        if "celery_worker" in item.keywords and not RUN_WORKER_TESTS:
+            item.add_marker(skip_worker)
 
 
 @pytest.fixture(autouse=True)
