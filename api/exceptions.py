@@ -2,7 +2,7 @@
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
@@ -48,7 +48,9 @@ def _flatten_fields(detail, prefix: str = "") -> dict[str, list[str]]:
         else:
             for index, item in enumerate(detail):
                 if item:
-                    fields.update(_flatten_fields(item, f"{prefix}.{index}" if prefix else str(index)))
+                    fields.update(
+                        _flatten_fields(item, f"{prefix}.{index}" if prefix else str(index))
+                    )
     else:
         fields[prefix or "non_field_errors"] = [str(detail)]
     return fields
@@ -60,10 +62,17 @@ def exception_handler(exc, context):
             error_body(exc.code, exc.message, exc.fields, **exc.extra), status=exc.status
         )
     if isinstance(exc, DjangoValidationError):
-        fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        fields = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         return Response(
             error_body("invalid", _("Some fields are invalid."), fields),
             status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            error_body("request_too_large", _("The request body is too large.")),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -118,4 +127,6 @@ def handler404(request, exception=None):
 
 
 def handler500(request):
-    return _json_error(500, "server_error", _("Something went wrong on our side. Please try again."))
+    return _json_error(
+        500, "server_error", _("Something went wrong on our side. Please try again.")
+    )

@@ -9,9 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework.response import Response
 
-from services.core.errors import conflict
+from services.core.errors import DomainError, conflict
 from services.core.errors import invalid as invalid_error
-from services.core.errors import DomainError
 from services.core.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"

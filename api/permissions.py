@@ -1,5 +1,6 @@
 """Role gates: a role that may never do a thing gets 403; scoping (404) is the selectors' job."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 TENANT = "tenant"
@@ -23,7 +24,7 @@ def roles(*allowed: str) -> type[BasePermission]:
     """`permission_classes = [roles(TENANT, STAFF)]`."""
 
     class RolePermission(BasePermission):
-        message = "Your role may not do this."
+        message = _("Your role may not do this.")
 
         def has_permission(self, request, view) -> bool:
             return has_role(request.user, *allowed)

@@ -8,4 +8,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.local")
 
 app = Celery("voisinage")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["notifications", "services.jobs", "services.volunteering", "services.loyalty", "services.accounts"])
+app.autodiscover_tasks(
+    [
+        "notifications",
+        "services.jobs",
+        "services.volunteering",
+        "services.loyalty",
+        "services.accounts",
+    ]
+)

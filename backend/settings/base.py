@@ -44,6 +44,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "api.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -140,8 +141,6 @@ SIMPLE_JWT = {
     "SIGNING_KEY": JWT_SIGNING_KEY or SECRET_KEY,
     "USER_ID_FIELD": "public_id",
     "USER_ID_CLAIM": "sub",
-    "TOKEN_OBTAIN_SERIALIZER": "api.v1.accounts.serializers.TokenObtainInput",
-    "TOKEN_REFRESH_SERIALIZER": "api.v1.accounts.serializers.TokenRefreshInput",
 }
 
 SPECTACULAR_SETTINGS = {

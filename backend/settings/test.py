@@ -4,11 +4,11 @@ import os
 
 os.environ.setdefault("DATABASE_URL", "sqlite://:memory:")
 
-from .base import *  # noqa: E402, F403
-from .base import env  # noqa: E402
+from .base import *  # noqa: F403
+from .base import env
 
-SECRET_KEY = "test-secret-key"
-JWT_SIGNING_KEY = "test-jwt-signing-key-distinct-from-secret"
+SECRET_KEY = "test-secret-key-0123456789-abcdefghijklmnop"
+JWT_SIGNING_KEY = "test-jwt-signing-key-distinct-from-secret-0123456789"
 SIMPLE_JWT["SIGNING_KEY"] = JWT_SIGNING_KEY  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {  # noqa: F405

@@ -34,7 +34,8 @@ from .models import (
 from .tokens import TOKEN_VERSION_CLAIM, issue_tokens
 
 InvalidActivationCode = invalid(
-    "invalid_activation_code", _("This activation code is not valid. Ask your landlord for a new one.")
+    "invalid_activation_code",
+    _("This activation code is not valid. Ask your landlord for a new one."),
 )
 InvalidInvitationCode = invalid(
     "invalid_invitation_code", _("This invitation code is not valid. Ask for a new one.")
@@ -43,9 +44,7 @@ EmailTaken = invalid("email_taken", _("An account already exists with this e-mai
 InvalidCredentials = invalid("invalid_credentials", _("E-mail or password is incorrect."))
 InvalidToken = invalid("token_not_valid", _("This token is invalid or expired."))
 WrongPassword = invalid("wrong_password", _("The current password is incorrect."))
-TenancyExists = invalid(
-    "tenancy_exists", _("A tenancy with this tenant reference already exists.")
-)
+TenancyExists = invalid("tenancy_exists", _("A tenancy with this tenant reference already exists."))
 CannotManageTenancies = not_allowed(
     "permission_denied", _("Only administrators and community officers manage tenancies.")
 )
@@ -168,7 +167,7 @@ def _parse_date(value: str) -> datetime.date:
     value = value.strip()
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.datetime.strptime(value, fmt).date()  # noqa: DTZ007
+            return datetime.datetime.strptime(value, fmt).date()
         except ValueError:
             continue
     raise ValueError(value)
@@ -461,9 +460,7 @@ def token_refresh(*, refresh: str) -> dict:
     of one token exactly one wins (simplejwt's own serializer lets several through)."""
     token = _decode_refresh(refresh)
     with transaction.atomic():
-        outstanding = (
-            OutstandingToken.objects.select_for_update().filter(jti=token["jti"]).first()
-        )
+        outstanding = OutstandingToken.objects.select_for_update().filter(jti=token["jti"]).first()
         if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
             raise InvalidToken()
         user = User.objects.filter(public_id=token["sub"], is_active=True).first()
@@ -473,7 +470,8 @@ def token_refresh(*, refresh: str) -> dict:
         return issue_tokens(user)
 
 
-def logout(*, user: User, refresh: str) -> None:
+def logout(*, user: User, refresh: str, device_token: str | None = None) -> None:
+    """Kills the given refresh token, and stops pushes to the app's device when it says which."""
     token = _decode_refresh(refresh)
     if str(token["sub"]) != str(user.public_id):
         raise InvalidToken()
@@ -481,6 +479,10 @@ def logout(*, user: User, refresh: str) -> None:
         outstanding = OutstandingToken.objects.filter(jti=token["jti"]).first()
         if outstanding is not None:
             BlacklistedToken.objects.get_or_create(token=outstanding)
+        if device_token:
+            from notifications.services import device_deactivate_for_logout
+
+            device_deactivate_for_logout(user=user, token=device_token)
 
 
 def sessions_end_all(*, user: User) -> None:

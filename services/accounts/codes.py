@@ -8,9 +8,7 @@ _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typ
 
 def new_code(groups: int = 4, size: int = 4) -> str:
     """4 × 4 characters of a 32-letter alphabet: 80 bits of entropy."""
-    return "-".join(
-        "".join(secrets.choice(_ALPHABET) for _ in range(size)) for _ in range(groups)
-    )
+    return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(size)) for _ in range(groups))
 
 
 def normalize_code(code: str) -> str:

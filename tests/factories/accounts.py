@@ -91,9 +91,9 @@ class TenantFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory, role=User.Role.TENANT)
     tenancy = factory.LazyAttribute(
-        lambda o: TenancyFactory(residence=o.residence)
-        if o.residence is not None
-        else TenancyFactory()
+        lambda o: (
+            TenancyFactory(residence=o.residence) if o.residence is not None else TenancyFactory()
+        )
     )
     landlord = factory.SelfAttribute("tenancy.landlord")
 

@@ -1,1 +1,25 @@
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter(use_regex_path=False)
+router.register("residences", views.ResidenceViewSet, basename="residence")
+router.register("tenancies", views.TenancyViewSet, basename="tenancy")
+router.register("employers", views.EmployerViewSet, basename="employer")
+
+urlpatterns = [
+    path("auth/token/", views.TokenObtainView.as_view(), name="auth-token"),
+    path("auth/token/refresh/", views.TokenRefreshView.as_view(), name="auth-token-refresh"),
+    path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
+    path("auth/activate/", views.ActivateView.as_view(), name="auth-activate"),
+    path(
+        "auth/employer-invitations/accept/",
+        views.InvitationAcceptView.as_view(),
+        name="auth-invitation-accept",
+    ),
+    path("me/", views.MeView.as_view(), name="me"),
+    path("me/password/", views.PasswordChangeView.as_view(), name="me-password"),
+    path("me/sessions/revoke/", views.SessionsRevokeView.as_view(), name="me-sessions-revoke"),
+    *router.urls,
+]

@@ -4,7 +4,7 @@ Each area declares, in `tests/api/authz/<area>.py`, an `EXPECTATIONS` dict:
     (METHOD, "/path/{id}/" relative to /api/v1): Case(make=..., expect={role: outcome})
 `make(world)` creates what the route needs (owned by landlord A's side: tenant_a, staff_a,
 the employer) and returns the path parameters. Outcomes: OK (any answer that shows the
-request went past authorisation: 2xx, 400, 409, 422), or exactly 401, 403 or 404.
+request went past authorisation: 2xx, 400, 409, 415, 422), or exactly 401, 403 or 404.
 Roles: anonymous, tenant_a, tenant_a2 (same landlord, other residence), tenant_b (other
 landlord), staff_a, staff_b (other landlord), employer (member of landlord A's partner).
 """

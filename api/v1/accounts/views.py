@@ -1,0 +1,271 @@
+"""Accounts and tenancy: sign-in, onboarding, profiles, residences, tenancies, employers."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.idempotency import idempotent
+from api.permissions import EMPLOYER, STAFF, TENANT, IsAnyRole, IsStaff, PerAction, roles
+from services.accounts import actions, selectors
+from services.core.errors import invalid
+
+from . import serializers as s
+
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+
+
+def _client_key(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+class AnonymousView(APIView):
+    """Sign-in endpoints: no authentication, so a stale Authorization header does not 401."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+
+class TokenObtainView(AnonymousView):
+    @extend_schema(tags=["auth"], request=s.AuthTokenInput, responses={200: s.AuthTokenPairOutput})
+    def post(self, request):
+        data = s.AuthTokenInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        _user, tokens = actions.login(**data.validated_data)
+        return Response(tokens)
+
+
+class TokenRefreshView(AnonymousView):
+    @extend_schema(
+        tags=["auth"], request=s.AuthRefreshInput, responses={200: s.AuthTokenPairOutput}
+    )
+    def post(self, request):
+        data = s.AuthRefreshInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(actions.token_refresh(refresh=data.validated_data["refresh"]))
+
+
+class LogoutView(APIView):
+    permission_classes = [IsAnyRole]
+
+    @extend_schema(tags=["auth"], request=s.AuthLogoutInput, responses={204: None})
+    def post(self, request):
+        data = s.AuthLogoutInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        actions.logout(
+            user=request.user,
+            refresh=data.validated_data["refresh"],
+            device_token=data.validated_data.get("device_token"),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ActivateView(AnonymousView):
+    @extend_schema(
+        tags=["auth"], request=s.AuthActivateInput, responses={201: s.AuthTokenPairOutput}
+    )
+    @idempotent
+    def post(self, request):
+        data = s.AuthActivateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        _tenant, tokens = actions.tenant_activate(
+            **data.validated_data, client_key=_client_key(request)
+        )
+        return Response(tokens, status=status.HTTP_201_CREATED)
+
+
+class InvitationAcceptView(AnonymousView):
+    @extend_schema(
+        tags=["auth"],
+        request=s.AuthInvitationAcceptInput,
+        responses={201: s.AuthTokenPairOutput},
+    )
+    @idempotent
+    def post(self, request):
+        data = s.AuthInvitationAcceptInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        _member, tokens = actions.employer_invitation_accept(
+            **data.validated_data, client_key=_client_key(request)
+        )
+        return Response(tokens, status=status.HTTP_201_CREATED)
+
+
+class MeView(APIView):
+    permission_classes = [IsAnyRole]
+
+    @extend_schema(tags=["me"], responses={200: s.AccountsMeOutput})
+    def get(self, request):
+        return Response(s.AccountsMeOutput(selectors.user_profile(user=request.user)).data)
+
+    @extend_schema(
+        tags=["me"], request=s.AccountsMeUpdateInput, responses={200: s.AccountsMeOutput}
+    )
+    def patch(self, request):
+        data = s.AccountsMeUpdateInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        actions.profile_update(user=request.user, **data.validated_data)
+        return Response(s.AccountsMeOutput(selectors.user_profile(user=request.user)).data)
+
+
+class PasswordChangeView(APIView):
+    permission_classes = [IsAnyRole]
+
+    @extend_schema(
+        tags=["me"],
+        request=s.AccountsPasswordChangeInput,
+        responses={200: s.AuthTokenPairOutput},
+        description="Every other session ends; the answer carries this session's new tokens.",
+    )
+    def post(self, request):
+        data = s.AccountsPasswordChangeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(actions.password_change(user=request.user, **data.validated_data))
+
+
+class SessionsRevokeView(APIView):
+    permission_classes = [IsAnyRole]
+
+    @extend_schema(
+        tags=["me"],
+        request=None,
+        responses={204: None},
+        description="Signs out everywhere: every access and refresh token stops working.",
+    )
+    def post(self, request):
+        actions.sessions_end_all(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ResidenceViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [roles(TENANT, STAFF)]
+    serializer_class = s.AccountsResidenceOutput
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    lookup_value_converter = "uuid"
+    ordering = ("name", "id")
+
+    def get_queryset(self):
+        return selectors.residence_list_for_user(user=self.request.user)
+
+
+@extend_schema(tags=["tenancies"])
+class TenancyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [IsStaff]
+    serializer_class = s.AccountsTenancyOutput
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    lookup_value_converter = "uuid"
+
+    def get_queryset(self):
+        return selectors.tenancy_list_for_user(user=self.request.user)
+
+    @extend_schema(
+        request=s.AccountsTenancyCreateInput, responses={201: s.AccountsTenancyCreatedOutput}
+    )
+    @idempotent
+    def create(self, request):
+        data = s.AccountsTenancyCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        residence = (
+            selectors.residence_list_for_user(user=request.user)
+            .filter(public_id=fields.pop("residence"))
+            .first()
+        )
+        if residence is None:
+            raise invalid("unknown_residence", _("Unknown residence."))(
+                fields={"residence": [str(_("Unknown residence."))]}
+            )
+        created = actions.tenancy_create(actor=request.user, residence=residence, **fields)
+        return self._created_response(created)
+
+    def _created_response(self, created, status_code=status.HTTP_201_CREATED):
+        body = s.AccountsTenancyOutput(created.tenancy).data
+        body["activation_code"] = created.activation_code
+        return Response(body, status=status_code)
+
+    @extend_schema(request=None, responses={200: s.AccountsTenancyCreatedOutput})
+    @action(detail=True, methods=["post"], url_path="activation-code")
+    def reissue_activation_code(self, request, id=None):
+        """A new one-time code; the previous one stops working."""
+        tenancy = self.get_object()
+        if tenancy.activated_at is not None:
+            raise invalid("tenancy_already_activated", _("This tenancy is already activated."))()
+        created = actions.tenancy_reissue_activation_code(actor=request.user, tenancy=tenancy)
+        return self._created_response(created, status.HTTP_200_OK)
+
+    @extend_schema(
+        request={"multipart/form-data": s.AccountsTenancyImportInput},
+        responses={200: s.AccountsTenancyImportOutput},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def import_csv(self, request):
+        data = s.AccountsTenancyImportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise invalid("file_too_large", _("The file is larger than 2 MB."))(
+                fields={"file": [str(_("The file is larger than 2 MB."))]}
+            )
+        report = actions.tenancy_import_csv(actor=request.user, content=upload.read())
+        return Response(
+            s.AccountsTenancyImportOutput(
+                {"created": report.created, "rejected": report.rejected}
+            ).data
+        )
+
+
+@extend_schema(tags=["employers"])
+class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [PerAction]
+    default_roles = (STAFF, EMPLOYER)
+    action_roles = {"create": (STAFF,), "invitations": (STAFF,)}
+    serializer_class = s.AccountsEmployerOutput
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    lookup_value_converter = "uuid"
+    ordering = ("name", "id")
+
+    def get_queryset(self):
+        return selectors.employer_list_for_user(user=self.request.user)
+
+    @extend_schema(
+        request=s.AccountsEmployerCreateInput,
+        responses={201: s.AccountsEmployerOutput, 200: s.AccountsEmployerOutput},
+        description="A SIRET already known (a company partnered with another landlord) is "
+        "partnered as it is and answered with 200.",
+    )
+    @idempotent
+    def create(self, request):
+        data = s.AccountsEmployerCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        employer, created = actions.employer_create(actor=request.user, **data.validated_data)
+        return Response(
+            s.AccountsEmployerOutput(employer).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(request=None, responses={201: s.AccountsInvitationOutput})
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def invitations(self, request, id=None):
+        employer = self.get_object()
+        issued = actions.employer_invitation_create(actor=request.user, employer=employer)
+        return Response(
+            s.AccountsInvitationOutput(
+                {
+                    "invitation_code": issued.invitation_code,
+                    "expires_at": issued.invitation.expires_at,
+                }
+            ).data,
+            status=status.HTTP_201_CREATED,
+        )

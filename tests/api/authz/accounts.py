@@ -1,0 +1,49 @@
+from tests.api.authz.base import EVERYONE, OK, ROLES, STAFF, Case, allow
+
+PUBLIC = {role: OK for role in ROLES}
+
+
+def _tenancy(world):
+    return {"id": world.tenant_a.tenancy.public_id}
+
+
+def _residence(world):
+    return {"id": world.residence_a.public_id}
+
+
+def _employer(world):
+    return {"id": world.employer_a.public_id}
+
+
+EXPECTATIONS = {
+    ("POST", "/auth/token/"): Case(expect=PUBLIC),
+    ("POST", "/auth/token/refresh/"): Case(expect=PUBLIC),
+    ("POST", "/auth/activate/"): Case(expect=PUBLIC),
+    ("POST", "/auth/employer-invitations/accept/"): Case(expect=PUBLIC),
+    ("POST", "/auth/logout/"): Case(expect=allow(*EVERYONE)),
+    ("GET", "/me/"): Case(expect=allow(*EVERYONE)),
+    ("PATCH", "/me/"): Case(expect=allow(*EVERYONE)),
+    ("POST", "/me/password/"): Case(expect=allow(*EVERYONE)),
+    ("POST", "/me/sessions/revoke/"): Case(expect=allow(*EVERYONE)),
+    ("GET", "/residences/"): Case(expect=allow("tenant_a", "tenant_a2", "tenant_b", *STAFF)),
+    # A tenant sees only its own residence; the other landlord's staff see nothing of A's.
+    ("GET", "/residences/{id}/"): Case(
+        make=_residence,
+        expect=allow("tenant_a", "staff_a", hidden=("tenant_a2", "tenant_b", "staff_b")),
+    ),
+    ("GET", "/tenancies/"): Case(expect=allow(*STAFF)),
+    ("POST", "/tenancies/"): Case(expect=allow(*STAFF)),
+    ("GET", "/tenancies/{id}/"): Case(make=_tenancy, expect=allow("staff_a", hidden=("staff_b",))),
+    ("POST", "/tenancies/{id}/activation-code/"): Case(
+        make=_tenancy, expect=allow("staff_a", hidden=("staff_b",))
+    ),
+    ("POST", "/tenancies/import/"): Case(expect=allow(*STAFF)),
+    ("GET", "/employers/"): Case(expect=allow(*STAFF, "employer")),
+    ("POST", "/employers/"): Case(expect=allow(*STAFF)),
+    ("GET", "/employers/{id}/"): Case(
+        make=_employer, expect=allow("staff_a", "employer", hidden=("staff_b",))
+    ),
+    ("POST", "/employers/{id}/invitations/"): Case(
+        make=_employer, expect=allow("staff_a", hidden=("staff_b",))
+    ),
+}

@@ -1,0 +1,170 @@
+"""Every error, whatever raises it, answers {code, message, fields} in the user's language."""
+
+import pytest
+from django.test import override_settings
+from django.urls import path
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
+
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+class Boom(APIView):
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        raise RuntimeError("boom")
+
+
+def plain_boom(request):
+    raise RuntimeError("boom")
+
+
+urlpatterns = [path("boom/", Boom.as_view()), path("plain-boom/", plain_boom)]
+handler500 = "api.exceptions.handler500"
+
+
+def _shape(response):
+    body = response.json()
+    assert set(body) >= {"code", "message", "fields"}
+    return body
+
+
+def test_validation_errors_list_each_field(world):
+    response = client_for(world.staff_a.user).post(
+        "/api/v1/tenancies/", {"start_date": "not-a-date"}, format="json"
+    )
+    body = _shape(response)
+    assert response.status_code == 400
+    assert body["code"] == "invalid"
+    assert body["message"] == "Certains champs sont invalides."
+    assert set(body["fields"]) == {
+        "residence",
+        "unit_reference",
+        "tenant_reference",
+        "holder_names",
+        "start_date",
+    }
+
+
+def test_messages_follow_accept_language(world):
+    client = client_for(world.staff_a.user)
+    english = client.post("/api/v1/tenancies/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    french = client.post("/api/v1/tenancies/", {}, format="json", HTTP_ACCEPT_LANGUAGE="fr")
+    assert english.json()["message"] == "Some fields are invalid."
+    assert french.json()["message"] == "Certains champs sont invalides."
+    assert english.json()["code"] == french.json()["code"] == "invalid"
+
+
+def test_unknown_path_is_a_json_404(world):
+    response = client_for(world.tenant_a.user).get("/api/v1/nothing-here/")
+    assert response.status_code == 404
+    assert _shape(response)["code"] == "not_found"
+
+
+def test_wrong_method_is_405(world):
+    response = client_for(world.tenant_a.user).delete("/api/v1/me/")
+    assert response.status_code == 405
+    assert _shape(response)["code"] == "method_not_allowed"
+
+
+def test_wrong_content_type_is_415(world):
+    response = client_for(world.staff_a.user).post(
+        "/api/v1/employers/", data="name=x", content_type="text/plain"
+    )
+    assert response.status_code == 415
+    assert _shape(response)["code"] == "unsupported_media_type"
+
+
+def test_malformed_json_is_400(world):
+    response = client_for(world.staff_a.user).post(
+        "/api/v1/employers/", data="{bad", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert _shape(response)["code"] == "parse_error"
+
+
+def test_unauthenticated_is_401(api_client):
+    response = api_client.get("/api/v1/me/")
+    assert response.status_code == 401
+    assert _shape(response)["code"] == "not_authenticated"
+
+
+def test_a_role_that_may_never_do_it_is_403(world):
+    response = client_for(world.tenant_a.user).get("/api/v1/tenancies/")
+    assert response.status_code == 403
+    assert _shape(response)["code"] == "permission_denied"
+
+
+def test_too_many_login_attempts_is_429(api_client, world):
+    for _ in range(5):
+        response = api_client.post(
+            "/api/v1/auth/token/", {"email": "x@example.org", "password": "bad"}, format="json"
+        )
+    assert response.status_code == 429
+    assert _shape(response)["code"] == "login_locked"
+
+
+def test_an_oversized_json_body_is_413(world, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = client_for(world.staff_a.user).post(
+        "/api/v1/employers/",
+        data='{"name": "' + "x" * 2000 + '"}',
+        content_type="application/json",
+    )
+    assert response.status_code == 413
+    assert _shape(response)["code"] == "request_too_large"
+
+
+def test_a_declared_length_over_the_limit_is_refused_before_reading(world, settings):
+    settings.MAX_REQUEST_BODY_BYTES = 100
+    response = client_for(world.staff_a.user).post(
+        "/api/v1/employers/", data={"name": "x" * 200}, format="json"
+    )
+    assert response.status_code == 413
+    assert _shape(response)["code"] == "request_too_large"
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_an_unexpected_error_in_a_view_is_a_json_500(api_client):
+    api_client.raise_request_exception = False
+    response = api_client.get("/boom/")
+    assert response.status_code == 500
+    assert _shape(response) == {
+        "code": "server_error",
+        "message": "Une erreur est survenue de notre côté. Veuillez réessayer.",
+        "fields": {},
+    }
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_an_unexpected_error_outside_drf_is_a_json_500(api_client):
+    api_client.raise_request_exception = False
+    response = api_client.get("/plain-boom/")
+    assert response.status_code == 500
+    assert _shape(response)["code"] == "server_error"
+
+
+def test_page_size_is_capped_at_100(world):
+    response = client_for(world.staff_a.user).get("/api/v1/tenancies/?page_size=1000")
+    assert response.status_code == 200
+    assert set(response.json()) == {"next", "previous", "results"}
+
+
+def test_health_endpoints(api_client):
+    assert api_client.get("/healthz").json() == {"status": "ok"}
+    ready = api_client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["database"] == "ok"
+
+
+def test_docs_and_schema_are_served_without_internet(api_client):
+    schema = api_client.get("/api/schema/")
+    assert schema.status_code == 200
+    docs = api_client.get("/api/docs/")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "cdn." not in html and "unpkg" not in html
+    assert "swagger-ui" in html
