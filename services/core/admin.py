@@ -28,6 +28,10 @@ LandlordPath = str | tuple[str, ...]
 
 LANDLORD_STAFF_GROUP = "Landlord staff"
 
+admin.site.site_header = _("Voisinage back-office")
+admin.site.site_title = _("Voisinage")
+admin.site.index_title = _("Administration")
+
 # The landlord path of the shared models, so a foreign key to them is scoped wherever it
 # appears; other areas' models are found through their registered LandlordScopedAdmin.
 CORE_LANDLORD_PATHS: dict[str, LandlordPath] = {
@@ -128,7 +132,81 @@ def request_landlord_id(request):
     return scope
 
 
-class LandlordScopedAdmin(admin.ModelAdmin):
+class VisibleValuesFieldListFilter(admin.AllValuesFieldListFilter):
+    """Values of a related model's field ("residence__city") taken from the visible rows only
+    (Django's own filter would list every landlord's)."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.lookup_choices = (
+            model_admin.get_queryset(request)
+            .exclude(**{f"{field_path}__isnull": True})
+            .order_by(field_path)
+            .values_list(field_path, flat=True)
+            .distinct()
+        )
+
+
+class VisibleRelatedFieldListFilter(RelatedOnlyFieldListFilter):
+    """Related rows present in the visible rows, and of the staff's own landlord when the
+    related model is landlord data (an employer partnered with two landlords must not list
+    the other one)."""
+
+    def field_choices(self, field, request, model_admin):
+        present = (
+            model_admin.get_queryset(request)
+            .distinct()
+            .values_list(f"{self.field_path}__pk", flat=True)
+        )
+        condition = Q(pk__in=present)
+        landlord_id = request_landlord_id(request)
+        related = field.related_model
+        path = landlord_path_for(related, model_admin.admin_site)
+        if path is not None and landlord_id is not None:
+            if landlord_id is _NOTHING:
+                return []
+            own = scope_to_landlord(related._default_manager.all(), path, landlord_id)
+            condition &= Q(pk__in=own.values("pk"))
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(include_blank=False, limit_choices_to=condition, ordering=ordering)
+
+
+class _ScopedChoicesMixin:
+    """Foreign-key and many-to-many choices limited to the staff's landlord's rows."""
+
+    def _scope_choices(self, request, db_field, field) -> None:
+        if field is None or not hasattr(field, "queryset"):
+            return
+        path = landlord_path_for(db_field.related_model, self.admin_site)
+        landlord_id = request_landlord_id(request)
+        if path is None or landlord_id is None:
+            return
+        if landlord_id is _NOTHING:
+            field.queryset = field.queryset.none()
+        else:
+            field.queryset = scope_to_landlord(field.queryset, path, landlord_id)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        self._scope_choices(request, db_field, field)
+        return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        self._scope_choices(request, db_field, field)
+        return field
+
+
+class LandlordScopedTabularInline(_ScopedChoicesMixin, admin.TabularInline):
+    """An inline of a LandlordScopedAdmin: its rows come through the scoped parent; its
+    choices are scoped here."""
+
+
+class LandlordScopedStackedInline(_ScopedChoicesMixin, admin.StackedInline):
+    """As LandlordScopedTabularInline, stacked."""
+
+
+class LandlordScopedAdmin(_ScopedChoicesMixin, admin.ModelAdmin):
     """Base of every ModelAdmin of landlord data; set `landlord_path`."""
 
     landlord_path: LandlordPath = "landlord"
@@ -148,6 +226,15 @@ class LandlordScopedAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return self.scope_queryset(request, super().get_queryset(request))
 
+    # Shown on existing rows only (on the add form they would show a meaningless default).
+    metadata_fields: tuple[str, ...] = ("public_id", "created_at", "updated_at")
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is None:
+            return [name for name in fields if name not in self.metadata_fields]
+        return fields
+
     def get_object(self, request, object_id, from_field=None):
         """Out of scope or missing, the answer is the same 404 (never "perhaps deleted")."""
         obj = super().get_object(request, object_id, from_field)
@@ -160,16 +247,8 @@ class LandlordScopedAdmin(admin.ModelAdmin):
 
     # --- choices offered in forms and filters -----------------------------------------
 
-    def _scope_choices(self, request, db_field, field) -> None:
-        if field is None or not hasattr(field, "queryset"):
-            return
-        path = landlord_path_for(db_field.related_model, self.admin_site)
-        if path is not None:
-            field.queryset = self.scope_queryset(request, field.queryset, path)
-
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        self._scope_choices(request, db_field, field)
         landlord_id = request_landlord_id(request)
         if (
             field is not None
@@ -185,7 +264,6 @@ class LandlordScopedAdmin(admin.ModelAdmin):
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
-        self._scope_choices(request, db_field, field)
         landlord_id = request_landlord_id(request)
         if (
             field is not None
@@ -206,7 +284,9 @@ class LandlordScopedAdmin(admin.ModelAdmin):
                 except FieldDoesNotExist:
                     field = None
                 if field is not None and field.is_relation:
-                    entry = (entry, RelatedOnlyFieldListFilter)
+                    entry = (entry, VisibleRelatedFieldListFilter)
+                elif field is not None and "__" in entry:
+                    entry = (entry, VisibleValuesFieldListFilter)
             result.append(entry)
         return result
 

@@ -2,7 +2,8 @@
 
 import importlib
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 # Each area's demo module has `seed(*, out) -> None`, safe to run again; order matters.
@@ -18,7 +19,20 @@ DEMO_MODULES = (
 class Command(BaseCommand):
     help = "Load the demo landlords, tenants, employers, offers, missions and rewards."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Seed even on production settings (the demo logins and codes are public).",
+        )
+
     def handle(self, *args, **options):
+        module = settings.SETTINGS_MODULE or ""
+        if module.endswith(".production") and not options["allow_production"]:
+            raise CommandError(
+                "Refusing to load public demo logins on production settings "
+                "(use --allow-production on a demo server)."
+            )
         for name in DEMO_MODULES:
             try:
                 module = importlib.import_module(name)
