@@ -4,13 +4,17 @@ response; the same key with another body is 422; a duplicate still running is 40
 import functools
 import hashlib
 import json
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework.response import Response
 
+from api.client import client_address
+from services.core import clock
 from services.core.errors import DomainError, conflict
 from services.core.errors import invalid as invalid_error
+from services.core.idempotency import keyed_digest, seal, unseal
 from services.core.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -46,10 +50,13 @@ def _canonical(value):
     return value
 
 
+# A request whose first attempt died (a killed worker) frees its key after this long.
+STALE_AFTER = timedelta(minutes=5)
+
+
 def fingerprint(request) -> str:
     payload = {"method": request.method, "path": request.path, "data": _canonical(request.data)}
-    encoded = json.dumps(payload, sort_keys=True, default=str).encode()
-    return hashlib.sha256(encoded).hexdigest()
+    return keyed_digest(json.dumps(payload, sort_keys=True, default=str).encode())
 
 
 def idempotent(view_method):
@@ -63,7 +70,10 @@ def idempotent(view_method):
         if not (0 < len(key) <= 255):
             raise InvalidIdempotencyKey()
         user = request.user
-        scope = f"user:{user.public_id}" if user.is_authenticated else "anon"
+        if user.is_authenticated:
+            scope = f"user:{user.public_id}"
+        else:
+            scope = f"anon:{client_address(request)}"[:80]
         print_ = fingerprint(request)
         try:
             with transaction.atomic():
@@ -77,9 +87,11 @@ def idempotent(view_method):
             if existing.request_fingerprint != print_:
                 raise IdempotencyKeyReused() from None
             if existing.state == IdempotencyRecord.State.IN_PROGRESS:
+                if existing.created_at < clock.now() - STALE_AFTER:
+                    IdempotencyRecord.objects.filter(pk=existing.pk, state=existing.state).delete()
                 raise IdempotencyInProgress() from None
             return Response(
-                existing.response_body,
+                unseal(existing.response_sealed),
                 status=existing.response_status,
                 headers={"Idempotent-Replayed": "true"},
             )
@@ -94,8 +106,8 @@ def idempotent(view_method):
             return response
         record.state = IdempotencyRecord.State.COMPLETED
         record.response_status = response.status_code
-        record.response_body = json.loads(json.dumps(response.data, default=str))
-        record.save(update_fields=["state", "response_status", "response_body"])
+        record.response_sealed = seal(response.data)
+        record.save(update_fields=["state", "response_status", "response_sealed"])
         return response
 
     wrapper.idempotent = True

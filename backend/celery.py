@@ -15,5 +15,6 @@ app.autodiscover_tasks(
         "services.volunteering",
         "services.loyalty",
         "services.accounts",
+        "services.core",
     ]
 )

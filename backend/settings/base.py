@@ -183,6 +183,9 @@ EMPLOYER_INVITATION_TTL_DAYS = 14
 LOGIN_MAX_FAILURES = 5
 LOGIN_LOCKOUT_MINUTES = 15
 ACTIVATION_MAX_ATTEMPTS_PER_HOUR = env.int("ACTIVATION_MAX_ATTEMPTS_PER_HOUR", default=20)
+# How many reverse proxies append to X-Forwarded-For in front of the app (0: none).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+IDEMPOTENCY_RETENTION_HOURS = 24
 
 LOGGING = {
     "version": 1,

@@ -2,7 +2,9 @@
 
 import csv
 import datetime
+import hashlib
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -17,7 +19,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from services.core import clock, ratelimit
-from services.core.errors import DomainError, NotAllowed, NotFound, invalid, not_allowed
+from services.core.errors import DomainError, NotFound, invalid, not_allowed
 
 from . import codes, policies
 from .models import (
@@ -65,13 +67,17 @@ class ActivationThrottled(DomainError):
     default_message = _("Too many attempts. Please try again later.")
 
 
-def _password_errors(password: str, user: User | None = None) -> None:
+WeakPassword = invalid("invalid_password", _("This password is too weak."))
+TenancyAlreadyActivated = invalid(
+    "tenancy_already_activated", _("This tenancy is already activated.")
+)
+
+
+def _password_errors(password: str, user: User | None = None, *, field: str = "password") -> None:
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
-        raise invalid("invalid_password", _("This password is too weak."))(
-            fields={"password": list(exc.messages)}
-        ) from None
+        raise WeakPassword(fields={field: list(exc.messages)}) from None
 
 
 # --- Tenancies and activation codes -------------------------------------------------
@@ -143,6 +149,8 @@ def tenancy_reissue_activation_code(*, actor: User, tenancy: Tenancy) -> Tenancy
     tenancy = Tenancy.objects.select_for_update().get(pk=tenancy.pk)
     if not actor.is_superuser and tenancy.landlord_id != actor.staff.landlord_id:
         raise NotFound()
+    if tenancy.activated_at is not None:
+        raise TenancyAlreadyActivated()
     code = _issue_activation_code(tenancy)
     tenancy.save(update_fields=["activation_code_hash", "activation_code_expires_at", "updated_at"])
     return TenancyCreated(tenancy=tenancy, activation_code=code)
@@ -190,12 +198,11 @@ def tenancy_import_csv(*, actor: User, content: bytes) -> ImportReport:
             text = content.decode("cp1252")
         except UnicodeDecodeError:
             raise invalid("invalid_csv", _("The file is not a readable CSV text file."))() from None
-    sample = text[:2048]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    if "\x00" in text:
+        raise invalid("invalid_csv", _("The file is not a readable CSV text file."))()
+    header_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=header_line.count)  # the header names the columns
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     headers = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in IMPORT_COLUMNS if c != "end_date" and c not in headers]
     if missing:
@@ -209,65 +216,90 @@ def tenancy_import_csv(*, actor: User, content: bytes) -> ImportReport:
         for key in (r.name.strip().lower(), str(r.public_id))
     }
     seen: set[str] = set()
-    for line, row in enumerate(reader, start=2):
-        row = {k: (v or "").strip() for k, v in row.items() if k}
-        reference = row.get("tenant_reference", "")
-
-        def reject(reason: str, _line: int = line, _ref: str = reference) -> None:
-            report.rejected.append({"line": _line, "tenant_reference": _ref, "reason": reason})
-
-        residence = residences.get(row.get("residence", "").lower())
-        if residence is None:
-            reject(str(_("Unknown residence.")))
-            continue
-        if not reference or not row.get("unit_reference") or not row.get("holder_names"):
-            reject(str(_("tenant_reference, unit_reference and holder_names are required.")))
-            continue
-        if reference in seen:
-            reject(str(_("This tenant reference appears twice in the file.")))
-            continue
-        seen.add(reference)
-        try:
-            start = _parse_date(row.get("start_date", ""))
-            end = _parse_date(row["end_date"]) if row.get("end_date") else None
-        except ValueError:
-            reject(str(_("Dates must be YYYY-MM-DD or DD/MM/YYYY.")))
-            continue
-        try:
-            created = tenancy_create(
-                actor=actor,
-                residence=residence,
-                unit_reference=row["unit_reference"],
-                tenant_reference=reference,
-                holder_names=row["holder_names"],
-                start_date=start,
-                end_date=end,
-            )
-        except DomainError as exc:
-            reject(str(exc.message))
-            continue
-        report.created.append(
-            {
-                "line": line,
-                "tenant_reference": reference,
-                "id": str(created.tenancy.public_id),
-                "activation_code": created.activation_code,
-            }
+    try:
+        for row in reader:
+            _import_row(actor, reader.line_num, row, residences, seen, report)
+    except csv.Error as exc:
+        report.rejected.append(
+            {"line": reader.line_num, "tenant_reference": "", "reason": str(exc)}
         )
     return report
+
+
+IMPORT_MAX_LENGTHS = {"unit_reference": 50, "tenant_reference": 50, "holder_names": 255}
+
+
+def _import_row(
+    actor: User, line: int, row: dict, residences: dict, seen: set, report: ImportReport
+) -> None:
+    row = {k: (v or "").strip() for k, v in row.items() if isinstance(k, str)}
+    reference = row.get("tenant_reference", "")
+
+    def reject(reason: str, _line: int = line, _ref: str = reference) -> None:
+        report.rejected.append({"line": _line, "tenant_reference": _ref, "reason": reason})
+
+    residence = residences.get(row.get("residence", "").lower())
+    if residence is None:
+        reject(str(_("Unknown residence.")))
+        return
+    if not reference or not row.get("unit_reference") or not row.get("holder_names"):
+        reject(str(_("tenant_reference, unit_reference and holder_names are required.")))
+        return
+    too_long = [k for k, n in IMPORT_MAX_LENGTHS.items() if len(row.get(k, "")) > n]
+    if too_long:
+        reject(str(_("Too long: {fields}.")).format(fields=", ".join(too_long)))
+        return
+    if reference in seen:
+        reject(str(_("This tenant reference appears twice in the file.")))
+        return
+    seen.add(reference)
+    try:
+        start = _parse_date(row.get("start_date", ""))
+        end = _parse_date(row["end_date"]) if row.get("end_date") else None
+    except ValueError:
+        reject(str(_("Dates must be YYYY-MM-DD or DD/MM/YYYY.")))
+        return
+    try:
+        created = tenancy_create(
+            actor=actor,
+            residence=residence,
+            unit_reference=row["unit_reference"],
+            tenant_reference=reference,
+            holder_names=row["holder_names"],
+            start_date=start,
+            end_date=end,
+        )
+    except DomainError as exc:
+        reject(str(exc.message))
+        return
+    report.created.append(
+        {
+            "line": line,
+            "tenant_reference": reference,
+            "id": str(created.tenancy.public_id),
+            "activation_code": created.activation_code,
+        }
+    )
 
 
 # --- Activation and invitations ------------------------------------------------------
 
 
-def _check_activation_throttle(key: str) -> None:
-    over = ratelimit.hit(
-        f"activate:{key}",
-        limit=settings.ACTIVATION_MAX_ATTEMPTS_PER_HOUR,
-        window=timedelta(hours=1),
-    )
-    if over:
+@contextmanager
+def _code_attempts(client_key: str):
+    """Wrong one-time codes from one client are limited per hour. The failure is counted
+    after the transaction that refused it has rolled back, so the count sticks."""
+    key = f"codes:{client_key or 'anonymous'}"
+    if ratelimit.blocked_until(key):
         raise ActivationThrottled()
+    try:
+        yield
+    except (InvalidActivationCode, InvalidInvitationCode):
+        hour = timedelta(hours=1)
+        ratelimit.hit(
+            key, limit=settings.ACTIVATION_MAX_ATTEMPTS_PER_HOUR, window=hour, block_for=hour
+        )
+        raise
 
 
 def _new_user(*, email: str, password: str, role: str, **fields) -> User:
@@ -295,8 +327,7 @@ def tenant_activate(
 ) -> tuple[Tenant, dict]:
     """Turn a one-time tenancy code into a tenant account; used, expired and unknown codes
     all answer the same error."""
-    _check_activation_throttle(client_key or "anonymous")
-    with transaction.atomic():
+    with _code_attempts(client_key), transaction.atomic():
         tenancy = (
             Tenancy.objects.select_for_update()
             .filter(activation_code_hash=codes.hash_code(activation_code))
@@ -306,6 +337,7 @@ def tenant_activate(
             tenancy is None
             or tenancy.activation_code_expires_at is None
             or tenancy.activation_code_expires_at <= clock.now()
+            or (tenancy.end_date is not None and tenancy.end_date < clock.today())
         ):
             raise InvalidActivationCode()
         first, _sep, last = tenancy.holder_names.partition(" ")
@@ -394,8 +426,7 @@ def employer_invitation_create(*, actor: User, employer: Employer) -> Invitation
 def employer_invitation_accept(
     *, invitation_code: str, email: str, password: str, name: str, client_key: str = ""
 ) -> tuple[EmployerMember, dict]:
-    _check_activation_throttle(client_key or "anonymous")
-    with transaction.atomic():
+    with _code_attempts(client_key), transaction.atomic():
         invitation = (
             EmployerInvitation.objects.select_for_update()
             .select_related("employer")
@@ -423,27 +454,24 @@ def employer_invitation_accept(
 
 
 def _lock_key(email: str) -> str:
-    return f"login:{normalize_email(email)}"
+    return "login:" + hashlib.sha256(normalize_email(email).encode()).hexdigest()
 
 
 def login(*, email: str, password: str) -> tuple[User, dict]:
     """After LOGIN_MAX_FAILURES failures an account is locked for LOGIN_LOCKOUT_MINUTES,
-    the right password included. Unknown e-mails count and answer like wrong passwords."""
+    the right password included. Unknown e-mails count and answer like wrong passwords.
+    The attempt is counted (under the counter's row lock) before the password is checked,
+    so concurrent guesses cannot slip past the limit."""
     from django.contrib.auth import authenticate
 
     key = _lock_key(email)
     if ratelimit.blocked_until(key):
         raise LoginLocked()
+    window = timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+    if ratelimit.hit(key, limit=settings.LOGIN_MAX_FAILURES + 1, window=window, block_for=window):
+        raise LoginLocked()
     user = authenticate(email=normalize_email(email), password=password)
     if user is None or not user.is_active:
-        locked = ratelimit.hit(
-            key,
-            limit=settings.LOGIN_MAX_FAILURES,
-            window=timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES),
-            block_for=timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES),
-        )
-        if locked:
-            raise LoginLocked()
         raise InvalidCredentials()
     ratelimit.reset(key)
     return user, issue_tokens(user)
@@ -492,25 +520,22 @@ def sessions_end_all(*, user: User) -> None:
     user.refresh_from_db(fields=["token_version"])
 
 
-@transaction.atomic
 def password_change(*, user: User, current_password: str, new_password: str) -> dict:
-    """Changes the password and ends every other session; returns this session's new tokens."""
+    """Changes the password and ends every other session; returns this session's new tokens.
+    Wrong current passwords count against the same lock as sign-in attempts."""
+    key = _lock_key(user.email)
+    if ratelimit.blocked_until(key):
+        raise LoginLocked()
     if not user.check_password(current_password):
+        window = timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+        ratelimit.hit(key, limit=settings.LOGIN_MAX_FAILURES, window=window, block_for=window)
         raise WrongPassword(fields={"current_password": [str(WrongPassword.default_message)]})
-    _password_errors(new_password, user)
-    user.set_password(new_password)
-    user.save(update_fields=["password", "updated_at"])
-    sessions_end_all(user=user)
+    _password_errors(new_password, user, field="new_password")
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password", "updated_at"])
+        sessions_end_all(user=user)
     return issue_tokens(user)
-
-
-@transaction.atomic
-def user_deactivate(*, actor: User, user: User) -> None:
-    if not (actor.is_superuser or policies.can_manage_tenancies(actor=actor)):
-        raise NotAllowed()
-    user.is_active = False
-    user.save(update_fields=["is_active", "updated_at"])
-    sessions_end_all(user=user)
 
 
 PROFILE_FIELDS = ("first_name", "last_name", "phone", "language")

@@ -43,7 +43,7 @@ class IdempotencyRecord(models.Model):
     request_fingerprint = models.CharField(max_length=64)
     state = models.CharField(max_length=20, choices=State.choices, default=State.IN_PROGRESS)
     response_status = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True)
+    response_sealed = models.TextField(blank=True)  # encrypted: may hold codes or tokens
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -32,6 +32,8 @@ def hit(key: str, *, limit: int, window: timedelta, block_for: timedelta | None 
     """Count one event; True when the key is now over its limit (and blocked if asked)."""
     at = clock.now()
     counter = _locked_counter(key, at)
+    if counter.blocked_until and counter.blocked_until > at:
+        return True  # blocked while this request waited for the lock
     if counter.window_started_at + window <= at:
         counter.count = 0
         counter.window_started_at = at

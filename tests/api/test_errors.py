@@ -7,6 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from tests.conftest import client_for
+from tests.factories import ResidenceFactory, TenancyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +100,7 @@ def test_a_role_that_may_never_do_it_is_403(world):
 
 
 def test_too_many_login_attempts_is_429(api_client, world):
-    for _ in range(5):
+    for _ in range(6):
         response = api_client.post(
             "/api/v1/auth/token/", {"email": "x@example.org", "password": "bad"}, format="json"
         )
@@ -148,9 +149,21 @@ def test_an_unexpected_error_outside_drf_is_a_json_500(api_client):
 
 
 def test_page_size_is_capped_at_100(world):
+    TenancyFactory.create_batch(101, residence=world.residence_a)
     response = client_for(world.staff_a.user).get("/api/v1/tenancies/?page_size=1000")
     assert response.status_code == 200
     assert set(response.json()) == {"next", "previous", "results"}
+    assert len(response.json()["results"]) == 100
+    assert response.json()["next"]
+
+
+def test_lists_follow_the_views_declared_order(world):
+    ResidenceFactory(landlord=world.landlord_a, name="AAA Première")
+    names = [
+        r["name"]
+        for r in client_for(world.staff_a.user).get("/api/v1/residences/").json()["results"]
+    ]
+    assert names == sorted(names)
 
 
 def test_health_endpoints(api_client):

@@ -5,13 +5,14 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.client import client_address
 from api.idempotency import idempotent
-from api.permissions import EMPLOYER, STAFF, TENANT, IsAnyRole, IsStaff, PerAction, roles
-from services.accounts import actions, selectors
+from api.permissions import EMPLOYER, STAFF, TENANT, IsAnyRole, PerAction, has_role, roles
+from services.accounts import actions, policies, selectors
 from services.core.errors import invalid
 
 from . import serializers as s
@@ -20,7 +21,16 @@ MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
 
 def _client_key(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    return client_address(request)
+
+
+class CanManageTenancies(BasePermission):
+    """Tenancies are customer data: job advisors get 403 (DOMAIN.md: separate purposes)."""
+
+    message = _("Only administrators and community officers manage tenancies.")
+
+    def has_permission(self, request, view) -> bool:
+        return has_role(request.user, STAFF) and policies.can_manage_tenancies(actor=request.user)
 
 
 class AnonymousView(APIView):
@@ -154,7 +164,7 @@ class ResidenceViewSet(viewsets.ReadOnlyModelViewSet):
 
 @extend_schema(tags=["tenancies"])
 class TenancyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    permission_classes = [IsStaff]
+    permission_classes = [CanManageTenancies]
     serializer_class = s.AccountsTenancyOutput
     lookup_field = "public_id"
     lookup_url_kwarg = "id"
@@ -193,8 +203,6 @@ class TenancyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def reissue_activation_code(self, request, id=None):
         """A new one-time code; the previous one stops working."""
         tenancy = self.get_object()
-        if tenancy.activated_at is not None:
-            raise invalid("tenancy_already_activated", _("This tenancy is already activated."))()
         created = actions.tenancy_reissue_activation_code(actor=request.user, tenancy=tenancy)
         return self._created_response(created, status.HTTP_200_OK)
 
@@ -208,6 +216,7 @@ class TenancyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         url_path="import",
         parser_classes=[MultiPartParser, FormParser],
     )
+    @idempotent
     def import_csv(self, request):
         data = s.AccountsTenancyImportInput(data=request.data)
         data.is_valid(raise_exception=True)

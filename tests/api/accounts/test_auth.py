@@ -45,8 +45,8 @@ def test_five_failures_lock_the_account_for_fifteen_minutes_even_with_the_right_
     TenantFactory(user__email="camille@example.org")
     start = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
     with time_machine.travel(start, tick=False) as traveller:
-        answers = [_login(api_client, "camille@example.org", "bad").status_code for _ in range(5)]
-        assert answers == [400, 400, 400, 400, 429]
+        answers = [_login(api_client, "camille@example.org", "bad").status_code for _ in range(6)]
+        assert answers == [400, 400, 400, 400, 400, 429]
         locked = _login(api_client, "camille@example.org", PASSWORD)
         assert locked.status_code == 429
         assert locked.json()["code"] == "login_locked"
@@ -57,8 +57,13 @@ def test_five_failures_lock_the_account_for_fifteen_minutes_even_with_the_right_
 
 
 def test_unknown_emails_are_locked_like_real_ones(api_client):
-    answers = [_login(api_client, "ghost@example.org", "bad").status_code for _ in range(6)]
-    assert answers[-2:] == [429, 429]
+    answers = [_login(api_client, "ghost@example.org", "bad").status_code for _ in range(7)]
+    assert answers == [400, 400, 400, 400, 400, 429, 429]
+
+
+def test_a_very_long_email_is_a_clean_400(api_client):
+    response = _login(api_client, "a" * 240 + "@b.fr", "bad")
+    assert response.status_code == 400
 
 
 def test_a_success_resets_the_failure_count(api_client):
@@ -213,7 +218,29 @@ def test_password_change_refuses_a_weak_password():
     )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_password"
-    assert response.json()["fields"]["password"]
+    assert list(response.json()["fields"]) == ["new_password"]
+
+
+def test_guessing_the_current_password_locks_like_sign_in():
+    tenant = TenantFactory()
+    client = client_for(tenant.user)
+    answers = [
+        client.post(
+            "/api/v1/me/password/",
+            {"current_password": f"guess-{i}", "new_password": "Another-Strong-Pass-77"},
+            format="json",
+        ).status_code
+        for i in range(6)
+    ]
+    assert answers == [400, 400, 400, 400, 400, 429]
+    right = client.post(
+        "/api/v1/me/password/",
+        {"current_password": PASSWORD, "new_password": "Another-Strong-Pass-77"},
+        format="json",
+    )
+    assert right.status_code == 429
+    tenant.user.refresh_from_db()
+    assert tenant.user.check_password(PASSWORD)
 
 
 def test_revoking_sessions_kills_access_and_refresh_tokens(api_client):

@@ -4,6 +4,7 @@ import pytest
 import time_machine
 
 from services.accounts.models import EmployerInvitation, Staff, Tenancy, Tenant, User
+from services.core.models import IdempotencyRecord
 from tests.conftest import client_for
 from tests.factories import EmployerFactory, StaffFactory, valid_siret
 
@@ -113,6 +114,29 @@ def test_used_expired_and_unknown_codes_answer_the_same_error(world):
     assert not User.objects.filter(email="other@example.org").exists()
 
 
+def test_a_code_of_an_ended_tenancy_is_refused(world):
+    code = _create_tenancy(world, end_date="2025-01-31").json()["activation_code"]
+    response = _activate(code)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_activation_code"
+
+
+def test_an_activated_tenancy_gets_no_new_code(world):
+    created = _create_tenancy(world).json()
+    assert _activate(created["activation_code"]).status_code == 201
+    again = client_for(world.staff_a.user).post(
+        f"/api/v1/tenancies/{created['id']}/activation-code/"
+    )
+    assert again.status_code == 400
+    assert again.json()["code"] == "tenancy_already_activated"
+    assert Tenant.objects.filter(tenancy__public_id=created["id"]).count() == 1
+
+
+def test_a_job_advisor_may_not_read_tenancies(world):
+    advisor = StaffFactory(landlord=world.landlord_a, role=Staff.Role.JOB_ADVISOR)
+    assert client_for(advisor.user).get("/api/v1/tenancies/").status_code == 403
+
+
 def test_a_code_still_works_just_before_ninety_days(world):
     code = _create_tenancy(world).json()["activation_code"]
     later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=89, hours=23)
@@ -142,8 +166,37 @@ def test_a_weak_password_or_taken_email_creates_nothing(world):
 
 def test_activation_attempts_are_throttled(world, settings):
     settings.ACTIVATION_MAX_ATTEMPTS_PER_HOUR = 3
+    code = _create_tenancy(world).json()["activation_code"]
     answers = [_activate(f"AAAA-BBBB-CCCC-DDD{i}").status_code for i in range(4)]
     assert answers == [400, 400, 400, 429]
+    assert _activate(code).status_code == 429  # the right code too, for this client
+
+
+def test_only_failed_activations_count_towards_the_throttle(world, settings):
+    settings.ACTIVATION_MAX_ATTEMPTS_PER_HOUR = 2
+    for index in range(3):
+        code = _create_tenancy(world, tenant_reference=f"LOC-8{index}").json()["activation_code"]
+        assert _activate(code, email=f"t{index}@example.org").status_code == 201
+
+
+def test_anonymous_idempotency_keys_do_not_collide_between_clients(world):
+    first = _create_tenancy(world).json()["activation_code"]
+    second = _create_tenancy(world, tenant_reference="LOC-778").json()["activation_code"]
+    one = client_for(None).post(
+        "/api/v1/auth/activate/",
+        {"activation_code": first, "email": "a1@example.org", "password": STRONG},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="1",
+        REMOTE_ADDR="10.0.0.1",
+    )
+    two = client_for(None).post(
+        "/api/v1/auth/activate/",
+        {"activation_code": second, "email": "a2@example.org", "password": STRONG},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="1",
+        REMOTE_ADDR="10.0.0.2",
+    )
+    assert one.status_code == two.status_code == 201
 
 
 def test_activation_replays_with_the_same_idempotency_key(world):
@@ -163,6 +216,8 @@ def test_activation_replays_with_the_same_idempotency_key(world):
     )
     assert other.status_code == 422
     assert other.json()["code"] == "idempotency_key_reused"
+    stored = IdempotencyRecord.objects.get(key="k1")
+    assert first.json()["refresh"] not in stored.response_sealed
     assert User.objects.filter(role="tenant", email="awa@example.org").count() == 1
 
 

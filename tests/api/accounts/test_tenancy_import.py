@@ -80,3 +80,33 @@ def test_a_missing_file_is_a_field_error(world):
     )
     assert response.status_code == 400
     assert "file" in response.json()["fields"]
+
+
+def test_blank_lines_keep_line_numbers_true_and_overlong_fields_are_rejected(world):
+    text = (
+        "residence;unit_reference;tenant_reference;holder_names;start_date\n"
+        "\n"
+        f"Les Minimes;{'U' * 60};LOC-300;Léa Moreau;2023-04-01\n"
+        "Les Minimes;A-1;LOC-301;Léa Moreau;2023-04-01\n"
+    )
+    body = _upload(world, text).json()
+    assert [(r["line"], r["reason"]) for r in body["rejected"]] == [
+        (3, "Trop long : unit_reference.")
+    ]
+    assert [r["line"] for r in body["created"]] == [4]
+
+
+def test_a_file_with_nul_bytes_is_refused_and_creates_nothing(world):
+    response = _upload(world, "residence;unit_reference\nLes\x00;A\n")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_csv"
+
+
+def test_an_oversized_field_is_reported_not_a_500(world):
+    text = "residence;unit_reference;tenant_reference;holder_names;start_date\n" + (
+        'Les Minimes;A-1;LOC-400;"' + "x" * 140_000 + '";2023-04-01\n'
+    )
+    response = _upload(world, text)
+    assert response.status_code == 200
+    assert response.json()["created"] == []
+    assert len(response.json()["rejected"]) == 1

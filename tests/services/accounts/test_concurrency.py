@@ -55,3 +55,25 @@ def test_concurrent_duplicates_with_one_idempotency_key_create_one_tenancy():
     assert statuses.count(201) >= 1
     assert set(statuses) <= {201, 409}
     assert Tenancy.objects.filter(tenant_reference="LOC-RACE").count() == 1
+
+
+def test_concurrent_guesses_cannot_slip_past_the_login_lock():
+    tenant = TenantFactory(user__email="target@example.org")
+
+    def attempt(password):
+        def run():
+            try:
+                actions.login(email="target@example.org", password=password)
+                return "ok"
+            except DomainError as exc:
+                return exc.code
+
+        return run
+
+    from tests.factories.accounts import PASSWORD
+
+    results = run_concurrently([attempt(f"guess-{i}") for i in range(15)] + [attempt(PASSWORD)])
+    checked = [r for r in results if r in ("invalid_credentials", "ok")]
+    assert len(checked) <= 5
+    assert results.count("login_locked") >= 11
+    assert tenant.user.is_active

@@ -1,0 +1,45 @@
+"""Storage side of Idempotency-Key: keyed fingerprints, sealed responses, retention."""
+
+import base64
+import hashlib
+import hmac
+import json
+from datetime import timedelta
+
+from cryptography.fernet import Fernet, InvalidToken
+from django.conf import settings
+
+from . import clock
+from .models import IdempotencyRecord
+
+
+def _key(purpose: bytes) -> bytes:
+    return hmac.new(settings.SECRET_KEY.encode(), purpose, hashlib.sha256).digest()
+
+
+def keyed_digest(payload: bytes) -> str:
+    """Request bodies may hold passwords: never store their plain hash."""
+    return hmac.new(_key(b"idempotency-fingerprint"), payload, hashlib.sha256).hexdigest()
+
+
+def _fernet() -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(_key(b"idempotency-response")))
+
+
+def seal(body) -> str:
+    """Stored responses may carry one-time codes or tokens: they are kept encrypted."""
+    return _fernet().encrypt(json.dumps(body, default=str).encode()).decode()
+
+
+def unseal(sealed: str):
+    try:
+        return json.loads(_fernet().decrypt(sealed.encode()))
+    except InvalidToken:
+        return None
+
+
+def purge_expired() -> int:
+    """Drop records past their retention."""
+    cutoff = clock.now() - timedelta(hours=settings.IDEMPOTENCY_RETENTION_HOURS)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
