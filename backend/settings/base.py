@@ -156,7 +156,20 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "LoyaltyEntryKindEnum": "services.loyalty.models.Entry.Kind",
+        "LoyaltyRewardKindEnum": "services.loyalty.models.Reward.Kind",
+        "LoyaltyRewardCategoryEnum": "services.loyalty.models.Reward.Category",
+        "LoyaltyRedemptionStatusEnum": "services.loyalty.models.Redemption.Status",
+        "NotificationsDeviceKindEnum": "notifications.models.Device.Kind",
+        "NotificationsCategoryEnum": [
+            "account",
+            "announcements",
+            "jobs",
+            "volunteering",
+            "loyalty",
+        ],
+    },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
     "PREPROCESSING_HOOKS": ["api.schema.only_api_paths"],
 }

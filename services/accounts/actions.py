@@ -19,7 +19,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from services.core import clock, ratelimit
-from services.core.errors import DomainError, NotFound, invalid, not_allowed
+from services.core.errors import DomainError, NotFound, conflict, invalid, not_allowed
 
 from . import codes, policies
 from .models import (
@@ -361,7 +361,16 @@ def tenant_activate(
                 "updated_at",
             ]
         )
+        from services.loyalty.actions import welcome_bonus_award  # an area: not at import
+
+        welcome_bonus_award(tenant=tenant)
     return tenant, issue_tokens(user)
+
+
+EmployerExists = conflict(
+    "employer_exists",
+    _("This company is already registered. A platform administrator can partner it with you."),
+)
 
 
 @transaction.atomic
@@ -375,29 +384,32 @@ def employer_create(
     city: str = "",
     latitude=None,
     longitude=None,
-) -> tuple[Employer, bool]:
-    """Partner an employer with the actor's landlord. A SIRET already known (a company that
-    partners with another landlord too) is partnered as it is: (employer, created)."""
+) -> Employer:
+    """Register a partner employer of the actor's landlord. A SIRET already registered is a
+    409: partnering it would let this landlord invite members into another's partner."""
     if not policies.can_manage_employers(actor=actor):
         raise CannotManageEmployers()
     if not siret_is_valid(siret):
         raise invalid("invalid_siret", _("Enter a valid 14-digit SIRET number."))(
             fields={"siret": [str(_("Enter a valid 14-digit SIRET number."))]}
         )
-    employer = Employer.objects.filter(siret=siret).first()
-    created = employer is None
-    if created:
-        employer = Employer.objects.create(
-            name=name,
-            siret=siret,
-            address=address,
-            postcode=postcode,
-            city=city,
-            latitude=latitude,
-            longitude=longitude,
-        )
+    if Employer.objects.filter(siret=siret).exists():
+        raise EmployerExists(fields={"siret": [str(EmployerExists.default_message)]})
+    try:
+        with transaction.atomic():
+            employer = Employer.objects.create(
+                name=name,
+                siret=siret,
+                address=address,
+                postcode=postcode,
+                city=city,
+                latitude=latitude,
+                longitude=longitude,
+            )
+    except IntegrityError:
+        raise EmployerExists(fields={"siret": [str(EmployerExists.default_message)]}) from None
     employer.landlords.add(actor.staff.landlord)
-    return employer, created
+    return employer
 
 
 @dataclass

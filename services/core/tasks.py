@@ -18,3 +18,7 @@ def _schedule(sender, **kwargs) -> None:
     sender.add_periodic_task(
         crontab(minute=17), purge_idempotency_records.s(), name="purge idempotency records"
     )
+
+
+if app.configured:  # imported after configuration (autodiscovery): register now
+    _schedule(app)

@@ -249,19 +249,15 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(
         request=s.AccountsEmployerCreateInput,
-        responses={201: s.AccountsEmployerOutput, 200: s.AccountsEmployerOutput},
-        description="A SIRET already known (a company partnered with another landlord) is "
-        "partnered as it is and answered with 200.",
+        responses={201: s.AccountsEmployerOutput},
+        description="A SIRET already registered answers 409 `employer_exists`.",
     )
     @idempotent
     def create(self, request):
         data = s.AccountsEmployerCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        employer, created = actions.employer_create(actor=request.user, **data.validated_data)
-        return Response(
-            s.AccountsEmployerOutput(employer).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        employer = actions.employer_create(actor=request.user, **data.validated_data)
+        return Response(s.AccountsEmployerOutput(employer).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={201: s.AccountsInvitationOutput})
     @action(detail=True, methods=["post"])

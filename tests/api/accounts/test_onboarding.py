@@ -265,13 +265,13 @@ def test_a_bad_siret_is_refused(world):
     assert response.json()["code"] == "invalid_siret"
 
 
-def test_a_known_siret_is_partnered_without_a_duplicate(world):
+def test_a_known_siret_is_a_conflict_and_partners_nothing(world):
     response = client_for(world.staff_b.user).post(
         "/api/v1/employers/", {"name": "Autre nom", "siret": world.employer_a.siret}, format="json"
     )
-    assert response.status_code == 200
-    assert response.json()["id"] == str(world.employer_a.public_id)
-    assert set(world.employer_a.landlords.all()) == {world.landlord_a, world.landlord_b}
+    assert response.status_code == 409
+    assert response.json()["code"] == "employer_exists"
+    assert set(world.employer_a.landlords.all()) == {world.landlord_a}
 
 
 def test_an_employer_member_sees_only_its_company(world):
@@ -363,3 +363,13 @@ def test_me_patch_refuses_an_unknown_language(world):
     )
     assert response.status_code == 400
     assert "language" in response.json()["fields"]
+
+
+def test_activation_earns_the_welcome_bonus(world):
+    from services.loyalty.models import DEFAULT_RULE_POINTS, Rule
+    from services.loyalty.selectors import account_balance
+
+    code = _create_tenancy(world).json()["activation_code"]
+    assert _activate(code).status_code == 201
+    tenant = Tenant.objects.get(user__email="awa@example.org")
+    assert account_balance(tenant=tenant) == DEFAULT_RULE_POINTS[Rule.WELCOME_BONUS] == 50

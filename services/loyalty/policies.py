@@ -1,0 +1,51 @@
+"""Who may do what with points and rewards. Actions check these again, whatever the caller."""
+
+from services.accounts.models import Staff, User
+
+# Catalogue, grants and earning rules: administrators and community officers.
+LOYALTY_MANAGERS = (Staff.Role.ADMIN, Staff.Role.COMMUNITY)
+
+
+def _staff(actor: User) -> Staff | None:
+    if actor is not None and actor.role == User.Role.STAFF and hasattr(actor, "staff"):
+        return actor.staff
+    return None
+
+
+def _tenant(actor: User):
+    if actor is not None and actor.role == User.Role.TENANT and hasattr(actor, "tenant"):
+        return actor.tenant
+    return None
+
+
+def is_staff_of(*, actor: User, landlord_id: int) -> bool:
+    staff = _staff(actor)
+    return staff is not None and staff.landlord_id == landlord_id
+
+
+def can_manage_loyalty(*, actor: User, landlord_id: int) -> bool:
+    """Edit the catalogue and earning rules, upload codes, grant or adjust points."""
+    staff = _staff(actor)
+    return staff is not None and staff.landlord_id == landlord_id and staff.role in LOYALTY_MANAGERS
+
+
+def can_view_loyalty_reports(*, actor: User, landlord_id: int) -> bool:
+    return can_manage_loyalty(actor=actor, landlord_id=landlord_id)
+
+
+def can_validate_redemption(*, actor: User, landlord_id: int) -> bool:
+    """Any staff member of the landlord may stamp a voucher at the counter."""
+    return is_staff_of(actor=actor, landlord_id=landlord_id)
+
+
+def can_cancel_redemption(*, actor: User, redemption) -> bool:
+    """The tenant before use (and before expiry: checked by the action), or the staff."""
+    tenant = _tenant(actor)
+    if tenant is not None:
+        return tenant.pk == redemption.tenant_id
+    return is_staff_of(actor=actor, landlord_id=redemption.landlord_id)
+
+
+def can_redeem(*, actor: User, reward) -> bool:
+    tenant = _tenant(actor)
+    return tenant is not None and tenant.landlord_id == reward.landlord_id

@@ -1,0 +1,281 @@
+"""Loyalty reads, always scoped to who asks: another landlord's rows are simply not there."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from services.accounts.models import Tenant, User
+from services.core import clock
+
+from .models import Account, EarningRule, Entry, Lot, Redemption, Reward
+
+# The account screen lists what expires within this horizon, grouped by date.
+EXPIRING_HORIZON_DAYS = 90
+
+
+def _tenant_of(user: User) -> Tenant | None:
+    if user.role == User.Role.TENANT and hasattr(user, "tenant"):
+        return user.tenant
+    return None
+
+
+def _staff_landlord_id(user: User) -> int | None:
+    if user.role == User.Role.STAFF and hasattr(user, "staff"):
+        return user.staff.landlord_id
+    return None
+
+
+def account_balance(*, tenant: Tenant) -> int:
+    """Spendable points now: open lots not yet expired (the nightly run catches up the row)."""
+    return (
+        Lot.objects.filter(
+            account__tenant_id=tenant.pk, remaining__gt=0, expires_at__gt=clock.now()
+        ).aggregate(total=Sum("remaining"))["total"]
+        or 0
+    )
+
+
+@dataclass
+class AccountSummary:
+    id: object
+    balance: int
+    pending: int
+    expiring: list[dict] = field(default_factory=list)
+
+
+def account_summary(*, tenant: Tenant) -> AccountSummary:
+    """Balance, points owed (`pending`: debt taken from the next earnings) and what expires."""
+    now = clock.now()
+    account = Account.objects.filter(tenant_id=tenant.pk).first()
+    if account is None:
+        return AccountSummary(id=None, balance=0, pending=0)
+    lots = list(
+        Lot.objects.filter(account=account, remaining__gt=0, expires_at__gt=now)
+        .order_by("expires_at", "id")
+        .values_list("remaining", "expires_at")
+    )
+    horizon = now + datetime.timedelta(days=EXPIRING_HORIZON_DAYS)
+    grouped: dict[datetime.datetime, int] = {}
+    for remaining, expires_at in lots:
+        if expires_at <= horizon:
+            grouped[expires_at] = grouped.get(expires_at, 0) + remaining
+    return AccountSummary(
+        id=account.public_id,
+        balance=sum(remaining for remaining, _ in lots),
+        pending=account.debt,
+        expiring=[{"points": p, "expires_at": at} for at, p in grouped.items()],
+    )
+
+
+def account_list_for_user(*, user: User) -> QuerySet[Account]:
+    """Staff: the loyalty accounts of their landlord's tenants (balance and points owed)."""
+    landlord_id = _staff_landlord_id(user)
+    if landlord_id is None:
+        return Account.objects.none()
+    return (
+        Account.objects.filter(landlord_id=landlord_id)
+        .select_related("tenant__user")
+        .order_by("-created_at", "-id")
+    )
+
+
+def entry_list_for_user(*, user: User) -> QuerySet[Entry]:
+    qs = Entry.objects.select_related("account__tenant", "reverses").order_by("-created_at", "-id")
+    tenant = _tenant_of(user)
+    if tenant is not None:
+        return qs.filter(account__tenant_id=tenant.pk)
+    landlord_id = _staff_landlord_id(user)
+    if landlord_id is not None:
+        return qs.filter(account__landlord_id=landlord_id)
+    return qs.none()
+
+
+def reward_list_for_user(*, user: User) -> QuerySet[Reward]:
+    """Tenants see the active catalogue of their landlord; staff see all of it."""
+    qs = Reward.objects.select_related("landlord").order_by("cost_points", "id")
+    tenant = _tenant_of(user)
+    if tenant is not None:
+        now = clock.now()
+        return qs.filter(landlord_id=tenant.landlord_id, is_active=True).filter(
+            Q(available_from__isnull=True) | Q(available_from__lte=now),
+            Q(available_until__isnull=True) | Q(available_until__gt=now),
+        )
+    landlord_id = _staff_landlord_id(user)
+    if landlord_id is not None:
+        return qs.filter(landlord_id=landlord_id)
+    return qs.none()
+
+
+def reward_for_redeem(*, user: User, public_id) -> Reward | None:
+    """A tenant may try any reward of its landlord: an inactive one answers not_available."""
+    tenant = _tenant_of(user)
+    if tenant is None:
+        return None
+    return Reward.objects.filter(landlord_id=tenant.landlord_id, public_id=public_id).first()
+
+
+def redemption_list_for_user(*, user: User) -> QuerySet[Redemption]:
+    qs = Redemption.objects.select_related("reward", "tenant").order_by("-created_at", "-id")
+    tenant = _tenant_of(user)
+    if tenant is not None:
+        return qs.filter(tenant_id=tenant.pk)
+    landlord_id = _staff_landlord_id(user)
+    if landlord_id is not None:
+        return qs.filter(landlord_id=landlord_id)
+    return qs.none()
+
+
+def earning_rule_list_for_user(*, user: User) -> QuerySet[EarningRule]:
+    landlord_id = _staff_landlord_id(user)
+    if landlord_id is None:
+        return EarningRule.objects.none()
+    return EarningRule.objects.filter(landlord_id=landlord_id).order_by("code", "id")
+
+
+def tenant_for_staff(*, user: User, public_id) -> Tenant | None:
+    """A tenant of the staff's landlord, named by its tenant id or its user id."""
+    landlord_id = _staff_landlord_id(user)
+    if landlord_id is None:
+        return None
+    return (
+        Tenant.objects.select_related("user")
+        .filter(landlord_id=landlord_id)
+        .filter(Q(public_id=public_id) | Q(user__public_id=public_id))
+        .first()
+    )
+
+
+# --- reporting -----------------------------------------------------------------------------
+
+
+def _signed_sum(condition: Q):
+    value = Case(When(condition, then="points"), default=Value(0), output_field=IntegerField())
+    total = Coalesce(Sum(value), Value(0))
+    return total
+
+
+def points_report_monthly(
+    *, landlord_id: int, since: datetime.date, until: datetime.date
+) -> list[dict]:
+    """Points issued, spent (net of cancellations), expired, reversed and adjusted per month."""
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(since.replace(day=1), datetime.time.min, tzinfo=tz)
+    end_month = until.replace(day=1)
+    nxt = (end_month + datetime.timedelta(days=32)).replace(day=1)
+    end = datetime.datetime.combine(nxt, datetime.time.min, tzinfo=tz)
+    kind = Entry.Kind
+    rows = (
+        Entry.objects.filter(
+            account__landlord_id=landlord_id, created_at__gte=start, created_at__lt=end
+        )
+        .annotate(month=TruncMonth("created_at", tzinfo=tz))
+        .values("month")
+        .annotate(
+            issued=_signed_sum(Q(kind=kind.EARN) | Q(kind=kind.ADJUST, points__gt=0)),
+            spent=_signed_sum(Q(kind=kind.SPEND)),
+            refunded=_signed_sum(Q(kind=kind.REVERSE, points__gt=0)),
+            expired=_signed_sum(Q(kind=kind.EXPIRE)),
+            reversed=_signed_sum(Q(kind=kind.REVERSE, points__lt=0)),
+            adjusted=_signed_sum(Q(kind=kind.ADJUST, points__lt=0)),
+        )
+        .order_by("month")
+    )
+    by_month = {}
+    for row in rows:
+        month = row["month"]
+        key = month.date() if isinstance(month, datetime.datetime) else month
+        by_month[key.strftime("%Y-%m")] = row
+    result = []
+    cursor = since.replace(day=1)
+    while cursor <= end_month:
+        label = cursor.strftime("%Y-%m")
+        row = by_month.get(label, {})
+        spent = -(row.get("spent") or 0)
+        refunded = row.get("refunded") or 0
+        result.append(
+            {
+                "month": label,
+                "issued": row.get("issued") or 0,
+                "spent": spent - refunded,
+                "expired": -(row.get("expired") or 0),
+                "reversed": -(row.get("reversed") or 0),
+                "adjusted_down": -(row.get("adjusted") or 0),
+            }
+        )
+        cursor = (cursor + datetime.timedelta(days=32)).replace(day=1)
+    return result
+
+
+def redemption_report_by_reward(*, landlord_id: int) -> list[dict]:
+    """Redemptions per reward and status, with the stock left."""
+    status = Redemption.Status
+    rows = (
+        Reward.objects.filter(landlord_id=landlord_id)
+        .annotate(
+            issued=Count("redemptions", filter=Q(redemptions__status=status.ISSUED)),
+            used=Count("redemptions", filter=Q(redemptions__status=status.USED)),
+            cancelled=Count("redemptions", filter=Q(redemptions__status=status.CANCELLED)),
+            expired=Count("redemptions", filter=Q(redemptions__status=status.EXPIRED)),
+            points=Coalesce(
+                Sum(
+                    "redemptions__points",
+                    filter=Q(redemptions__status__in=[status.ISSUED, status.USED, status.EXPIRED]),
+                ),
+                Value(0),
+            ),
+        )
+        .order_by("title", "id")
+    )
+    return [
+        {
+            "reward": r.public_id,
+            "title": r.title,
+            "partner_name": r.partner_name,
+            "cost_points": r.cost_points,
+            "stock": r.stock,
+            "issued": r.issued,
+            "used": r.used,
+            "cancelled": r.cancelled,
+            "expired": r.expired,
+            "points_spent": r.points,
+        }
+        for r in rows
+    ]
+
+
+def ledger_audit() -> list[dict]:
+    """Accounts whose row disagrees with its entries (Σ entries = balance − debt) or its lots
+    (Σ remaining = balance). An empty list means the ledger is sound."""
+    entries = dict(
+        Entry.objects.values("account_id")
+        .annotate(total=Sum("points"))
+        .values_list("account_id", "total")
+    )
+    lots = dict(
+        Lot.objects.values("account_id")
+        .annotate(total=Sum("remaining"))
+        .values_list("account_id", "total")
+    )
+    problems = []
+    for account_id, balance, debt, tenant_id in Account.objects.order_by("id").values_list(
+        "id", "balance", "debt", "tenant_id"
+    ):
+        ledger = entries.get(account_id, 0) or 0
+        open_points = lots.get(account_id, 0) or 0
+        if ledger != balance - debt or open_points != balance or balance < 0 or debt < 0:
+            problems.append(
+                {
+                    "account_id": account_id,
+                    "tenant_id": tenant_id,
+                    "balance": balance,
+                    "debt": debt,
+                    "entries_sum": ledger,
+                    "lots_sum": open_points,
+                }
+            )
+    return problems

@@ -1,0 +1,248 @@
+"""Redeeming, refusing without side effects, cancelling, validating, code pools."""
+
+import datetime
+
+import pytest
+
+from notifications.models import Notification
+from services.core.errors import NotAllowed
+from services.loyalty import actions
+from services.loyalty.models import Account, Entry, Redemption, Reward, VoucherCode
+from tests.factories import StaffFactory
+from tests.factories.loyalty import RewardFactory, give_points
+
+from .conftest import T0
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "sound_ledger")]
+
+
+def balance(tenant) -> int:
+    return Account.objects.get(tenant=tenant).balance
+
+
+@pytest.fixture
+def reward(world):
+    return RewardFactory(landlord=world.landlord_a, cost_points=100, stock=2, title="Cinéma")
+
+
+def assert_nothing_written(tenant, points, stock, reward):
+    assert balance(tenant) == points
+    reward.refresh_from_db()
+    assert reward.stock == stock
+    assert Redemption.objects.count() == 0
+    assert Entry.objects.filter(kind="spend").count() == 0
+
+
+def test_redeem_spends_takes_stock_and_issues_a_code(world, reward):
+    give_points(world.tenant_a, 150)
+    redemption = actions.reward_redeem(tenant=world.tenant_a, reward=reward)
+    assert redemption.status == "issued"
+    assert len(redemption.code) == 10
+    assert redemption.expires_at == T0 + datetime.timedelta(days=30)
+    assert redemption.spend_entry.points == -100
+    assert balance(world.tenant_a) == 50
+    reward.refresh_from_db()
+    assert reward.stock == 1
+    note = Notification.objects.get(recipient=world.tenant_a.user)
+    assert note.kind == "loyalty.redemption_issued"
+    assert note.title == "Votre récompense : Cinéma"
+    assert redemption.code in note.body
+
+
+def test_redeem_refuses_without_enough_points_and_writes_nothing(world, reward):
+    give_points(world.tenant_a, 99)
+    with pytest.raises(actions.InsufficientPoints):
+        actions.reward_redeem(tenant=world.tenant_a, reward=reward)
+    assert_nothing_written(world.tenant_a, 99, 2, reward)
+
+
+def test_redeem_refuses_when_stock_is_gone(world, reward):
+    give_points(world.tenant_a, 500)
+    reward.stock = 0
+    reward.save()
+    with pytest.raises(actions.OutOfStock):
+        actions.reward_redeem(tenant=world.tenant_a, reward=reward)
+    assert_nothing_written(world.tenant_a, 500, 0, reward)
+
+
+def test_redeem_with_a_stale_stock_in_memory_still_refuses_and_rolls_back(world, reward):
+    give_points(world.tenant_a, 500)
+    Reward.objects.filter(pk=reward.pk).update(stock=0)  # reward in memory still says 2
+    with pytest.raises(actions.OutOfStock):
+        actions.reward_redeem(tenant=world.tenant_a, reward=reward)
+    reward.stock = 0
+    assert_nothing_written(world.tenant_a, 500, 0, reward)
+
+
+def test_redeem_respects_the_limit_per_tenant_but_not_cancelled_ones(world, reward):
+    reward.limit_per_tenant = 1
+    reward.save()
+    give_points(world.tenant_a, 300)
+    first = actions.reward_redeem(tenant=world.tenant_a, reward=reward)
+    with pytest.raises(actions.LimitReached):
+        actions.reward_redeem(tenant=world.tenant_a, reward=reward)
+    actions.redemption_cancel(actor=world.tenant_a.user, redemption=first)
+    actions.reward_redeem(tenant=world.tenant_a, reward=reward)
+    assert balance(world.tenant_a) == 200
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"is_active": False},
+        {"available_from": T0 + datetime.timedelta(seconds=1)},
+        {"available_until": T0},
+    ],
+)
+def test_redeem_refuses_outside_the_active_window(world, reward, change):
+    give_points(world.tenant_a, 300)
+    for key, value in change.items():
+        setattr(reward, key, value)
+    reward.save()
+    with pytest.raises(actions.NotAvailable):
+        actions.reward_redeem(tenant=world.tenant_a, reward=reward)
+    assert_nothing_written(world.tenant_a, 300, 2, reward)
+
+
+def test_redeem_of_another_landlords_reward_is_not_found(world, reward):
+    give_points(world.tenant_b, 300)
+    with pytest.raises(Exception) as exc:
+        actions.reward_redeem(tenant=world.tenant_b, reward=reward)
+    assert exc.value.status == 404
+
+
+def test_redeem_with_the_same_idempotency_key_returns_the_first(world, reward):
+    give_points(world.tenant_a, 300)
+    first = actions.reward_redeem(tenant=world.tenant_a, reward=reward, idempotency_key="k")
+    again = actions.reward_redeem(tenant=world.tenant_a, reward=reward, idempotency_key="k")
+    assert again.pk == first.pk
+    assert balance(world.tenant_a) == 200
+
+
+def test_unlimited_stock_stays_unlimited(world, reward):
+    reward.stock = None
+    reward.save()
+    give_points(world.tenant_a, 300)
+    for _ in range(3):
+        actions.reward_redeem(tenant=world.tenant_a, reward=reward)
+    reward.refresh_from_db()
+    assert reward.stock is None
+
+
+def test_cancel_returns_points_into_the_same_lots_and_the_stock(world, reward):
+    give_points(world.tenant_a, 150)
+    redemption = actions.reward_redeem(tenant=world.tenant_a, reward=reward)
+    cancelled = actions.redemption_cancel(actor=world.tenant_a.user, redemption=redemption)
+    assert cancelled.status == "cancelled"
+    assert cancelled.refund_entry.points == 100
+    assert cancelled.refund_entry.kind == "reverse"
+    assert cancelled.refund_entry.reverses_id == redemption.spend_entry_id
+    assert balance(world.tenant_a) == 150
+    reward.refresh_from_db()
+    assert reward.stock == 2
+    with pytest.raises(actions.NotCancellable):
+        actions.redemption_cancel(actor=world.staff_a.user, redemption=cancelled)
+    assert balance(world.tenant_a) == 150
+
+
+def test_cancel_refused_to_others_and_after_use(world, reward):
+    give_points(world.tenant_a, 150)
+    redemption = actions.reward_redeem(tenant=world.tenant_a, reward=reward)
+    for actor in (world.tenant_a2.user, world.staff_b.user):
+        with pytest.raises(NotAllowed):
+            actions.redemption_cancel(actor=actor, redemption=redemption)
+    actions.redemption_validate(
+        actor=world.staff_a.user, landlord_id=world.landlord_a.pk, code=redemption.code
+    )
+    with pytest.raises(actions.NotCancellable):
+        actions.redemption_cancel(actor=world.tenant_a.user, redemption=redemption)
+    assert balance(world.tenant_a) == 50
+
+
+def test_validate_once_then_already_used(world, reward):
+    give_points(world.tenant_a, 150)
+    redemption = actions.reward_redeem(tenant=world.tenant_a, reward=reward)
+    advisor = StaffFactory(landlord=world.landlord_a, role="job_advisor")
+    used = actions.redemption_validate(
+        actor=advisor.user, landlord_id=world.landlord_a.pk, code=f" {redemption.code.lower()} "
+    )
+    assert (used.status, used.used_at, used.validated_by) == ("used", T0, advisor.user)
+    with pytest.raises(actions.AlreadyUsed):
+        actions.redemption_validate(
+            actor=world.staff_a.user, landlord_id=world.landlord_a.pk, code=redemption.code
+        )
+
+
+def test_validate_unknown_expired_cancelled_and_other_landlord(world, reward, clock):
+    give_points(world.tenant_a, 300)
+    one = actions.reward_redeem(tenant=world.tenant_a, reward=reward)
+    two = actions.reward_redeem(tenant=world.tenant_a, reward=reward)
+    actions.redemption_cancel(actor=world.tenant_a.user, redemption=two)
+    staff, landlord = world.staff_a.user, world.landlord_a.pk
+    with pytest.raises(actions.UnknownCode):
+        actions.redemption_validate(actor=staff, landlord_id=landlord, code="NOPE")
+    with pytest.raises(actions.VoucherCancelled):
+        actions.redemption_validate(actor=staff, landlord_id=landlord, code=two.code)
+    with pytest.raises(actions.UnknownCode):
+        actions.redemption_validate(
+            actor=world.staff_b.user, landlord_id=world.landlord_b.pk, code=one.code
+        )
+    clock.move_to(one.expires_at)
+    with pytest.raises(actions.VoucherExpired):
+        actions.redemption_validate(actor=staff, landlord_id=landlord, code=one.code)
+
+
+def test_pool_codes_are_handed_out_in_order_and_never_reused(world):
+    pool = actions.reward_create(
+        actor=world.staff_a.user,
+        landlord=world.landlord_a,
+        title="Boulangerie",
+        kind="pool_code",
+        cost_points=50,
+        stock=99,  # ignored: a pool's stock is its codes
+    )
+    assert pool.stock == 0
+    result = actions.voucher_codes_upload(
+        actor=world.staff_a.user, reward=pool, codes=["PAIN-1", "PAIN-2", "PAIN-1", " ", "A B"]
+    )
+    assert result == {"added": 2, "duplicates": 1, "invalid": ["A B"], "stock": 2}
+    again = actions.voucher_codes_upload(actor=world.staff_a.user, reward=pool, codes=["PAIN-2"])
+    assert (again["added"], again["duplicates"], again["stock"]) == (0, 1, 2)
+    give_points(world.tenant_a, 200)
+    pool.refresh_from_db()
+    first = actions.reward_redeem(tenant=world.tenant_a, reward=pool)
+    assert first.code == "PAIN-1"
+    actions.redemption_cancel(actor=world.tenant_a.user, redemption=first)
+    second = actions.reward_redeem(tenant=world.tenant_a, reward=pool)
+    assert second.code == "PAIN-2"
+    with pytest.raises(actions.OutOfStock):
+        actions.reward_redeem(tenant=world.tenant_a, reward=pool)
+    assert VoucherCode.objects.filter(assigned_at__isnull=True).count() == 0
+    assert balance(world.tenant_a) == 150
+
+
+def test_reward_rules_for_staff(world):
+    with pytest.raises(NotAllowed):
+        actions.reward_create(
+            actor=world.staff_b.user, landlord=world.landlord_a, title="x", cost_points=1
+        )
+    with pytest.raises(Exception) as exc:
+        actions.reward_create(
+            actor=world.staff_a.user,
+            landlord=world.landlord_a,
+            title="Avoir",
+            kind="charges_credit",
+            cost_points=500,
+        )
+    assert exc.value.code == "invalid_reward"
+    assert "credit_cents" in exc.value.fields
+    credit = actions.reward_create(
+        actor=world.staff_a.user,
+        landlord=world.landlord_a,
+        title="Avoir de 10 € sur les charges",
+        kind="charges_credit",
+        cost_points=500,
+        credit_cents=1000,
+    )
+    updated = actions.reward_update(actor=world.staff_a.user, reward=credit, stock=5)
+    assert updated.stock == 5
