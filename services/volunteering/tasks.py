@@ -1,0 +1,29 @@
+"""Thin, idempotent Celery tasks; the logic lives in actions so tests drive it directly."""
+
+from celery import shared_task
+
+from backend.celery import app
+
+from . import actions
+
+
+@shared_task(name="volunteering.expire_offers")
+def expire_offers() -> int:
+    """Lapse offers past their deadline and offer each place to the next in line."""
+    return actions.offers_expire()
+
+
+@shared_task(name="volunteering.send_reminders")
+def send_reminders() -> int:
+    """The 24 h reminder before a confirmed slot and the follow-up after it."""
+    return actions.reminders_send() + actions.followups_send()
+
+
+@app.on_after_configure.connect
+def setup_periodic_tasks(sender, **kwargs) -> None:
+    sender.add_periodic_task(60.0, expire_offers.s(), name="volunteering: lapse offers")
+    sender.add_periodic_task(600.0, send_reminders.s(), name="volunteering: reminders")
+
+
+if app.configured:  # imported after configuration (autodiscovery): register now
+    setup_periodic_tasks(app)
