@@ -1,17 +1,45 @@
-"""`notify()`: the one entry point the areas call to tell people something."""
+"""Writes: `notify()` (the one entry point the areas call), devices, the inbox, preferences
+and announcements. Each write is atomic; pushes leave after commit (see dispatch.py)."""
 
-from collections.abc import Iterable
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.db import IntegrityError, connection, transaction
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
-from . import registry
-from .models import Notification
+from services.accounts.models import Residence, Tenant, User
+from services.core import clock
+from services.core.errors import invalid
+
+from . import dispatch, registry
+from .kinds import ANNOUNCEMENT, LOCKED_CATEGORIES
+from .models import Announcement, Delivery, Device, Notification, Preference
+
+MAX_ACTIVE_DEVICES = 10
+FAN_OUT_CHUNK = 1000
+
+# --------------------------------------------------------------------------- notify()
 
 
 def _render(text: Any, language: str, params: dict) -> str:
     with translation.override(language):
         return str(text).format(**params)
+
+
+def _switched_off(user_ids: Sequence[int], category: str) -> dict[int, set[str]]:
+    """{user id: channels switched off} for this category."""
+    off: dict[int, set[str]] = {}
+    rows = Preference.objects.filter(
+        user_id__in=user_ids, category=category, enabled=False
+    ).values_list("user_id", "channel")
+    for user_id, channel in rows:
+        off.setdefault(user_id, set()).add(channel)
+    return off
 
 
 def notify(
@@ -22,26 +50,313 @@ def notify(
     link_id: Any = None,
     data: dict | None = None,
 ) -> list[Notification]:
-    """Write one inbox row per recipient, rendered in that recipient's language.
+    """Write one inbox row per recipient, rendered in that recipient's language, and one
+    pending delivery per active device of those who get push.
 
-    Call it inside the caller's transaction: a rollback sends nothing. `params` fill the
-    kind's {placeholders}; `link_id` is the deep link's object id (a public UUID).
+    Call it inside the caller's transaction: a rollback sends nothing (the push is
+    scheduled on commit). `params` fill the kind's {placeholders}; `link_id` is the deep
+    link's object id (a public UUID). Recipients who switched both channels off for a
+    switchable kind get nothing; the returned list holds the rows written.
     """
     spec = registry.get(kind)
     params = params or {}
-    created = []
-    for user in recipients:
+    users = list(recipients)
+    if not users:
+        return []
+    locked = not spec.switchable or spec.category in LOCKED_CATEGORIES
+    off = {} if locked else _switched_off([u.pk for u in users], spec.category)
+    rendered: dict[str, tuple[str, str]] = {}
+    link_type = spec.link_type or ""
+    link = str(link_id) if link_id is not None else ""
+    payload = {k: str(v) for k, v in (data or {}).items()}
+    rows: list[Notification] = []
+    push_users: set[int] = set()
+    for user in users:
+        user_off = off.get(user.pk, set())
+        inbox = "inbox" in spec.channels and "inbox" not in user_off
+        push = "push" in spec.channels and "push" not in user_off
+        if not (inbox or push):
+            continue
         language = getattr(user, "language", None) or "fr"
-        created.append(
-            Notification.objects.create(
+        if language not in rendered:
+            rendered[language] = (
+                _render(spec.title, language, params),
+                _render(spec.body, language, params),
+            )
+        title, body = rendered[language]
+        rows.append(
+            Notification(
                 recipient=user,
                 kind=spec.code,
                 category=spec.category,
-                title=_render(spec.title, language, params),
-                body=_render(spec.body, language, params),
-                link_type=spec.link_type or "",
-                link_id=str(link_id) if link_id is not None else "",
-                data={k: str(v) for k, v in (data or {}).items()},
+                title=title[:200],
+                body=body,
+                link_type=link_type,
+                link_id=link,
+                data=payload,
+                in_inbox=inbox,
             )
         )
+        if push:
+            push_users.add(user.pk)
+    if not rows:
+        return []
+    created = Notification.objects.bulk_create(rows)
+    if push_users:
+        _queue_pushes(created, push_users, spec.ttl_seconds)
     return created
+
+
+def _queue_pushes(notifications: list[Notification], user_ids: set[int], ttl: int) -> None:
+    """One pending delivery per active device of the push recipients, in one
+    INSERT … SELECT (a 100,000-person announcement writes 100 of these, not 100,000 model
+    instances), then the send tasks on commit."""
+    ids = [n.pk for n in notifications if n.recipient_id in user_ids]
+    if not ids:
+        return
+    now = clock.now()
+    expires = now + datetime.timedelta(seconds=ttl)
+    q = connection.ops.quote_name
+    delivery, device, notification = (
+        q(Delivery._meta.db_table),
+        q(Device._meta.db_table),
+        q(Notification._meta.db_table),
+    )
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"INSERT INTO {delivery} (notification_id, device_id, status, attempts, "  # noqa: S608
+        "next_attempt_at, expires_at, message_id, error_code, last_error, created_at, "
+        "updated_at) "
+        f"SELECT n.id, d.id, %s, 0, %s, %s, '', '', '', %s, %s FROM {notification} n "
+        f"JOIN {device} d ON d.user_id = n.recipient_id "
+        f"WHERE d.is_active AND n.id IN ({placeholders}) ORDER BY n.id, d.id RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        at = connection.ops.adapt_datetimefield_value  # as the ORM stores them (SQLite)
+        cursor.execute(sql, [Delivery.Status.PENDING, at(now), at(expires), at(now), at(now), *ids])
+        created = sorted(row[0] for row in cursor.fetchall())
+    if created:
+        dispatch.schedule_on_commit(created)
+
+
+# --------------------------------------------------------------------------- devices
+
+
+def device_register(
+    *,
+    user: User,
+    identifier: str,
+    platform: str,
+    kind: str = Device.Kind.TOKEN,
+    app_version: str = "",
+    locale: str = "",
+) -> tuple[Device, bool]:
+    """Upsert by identifier: (device, created). A known identifier registered by someone
+    else moves to `user` (a shared or handed-on phone); the previous user's pending pushes
+    on it are skipped. At most MAX_ACTIVE_DEVICES stay active: the oldest are dropped."""
+    now = clock.now()
+    fields = {
+        "user": user,
+        "kind": kind,
+        "platform": platform,
+        "app_version": app_version or "",
+        "locale": locale or "",
+        "last_seen_at": now,
+        "is_active": True,
+        "deactivated_at": None,
+        "deactivation_reason": "",
+        "last_error": "",
+    }
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                device = Device.objects.select_for_update().filter(identifier=identifier).first()
+                created = device is None
+                if created:
+                    device = Device.objects.create(identifier=identifier, **fields)
+                else:
+                    previous_user_id = device.user_id
+                    for name, value in fields.items():
+                        setattr(device, name, value)
+                    device.save()
+                    if previous_user_id != user.pk:
+                        _skip_pending(device_ids=[device.pk])
+                _drop_oldest(user=user, keep=device)
+                return device, created
+        except IntegrityError:  # registered concurrently by another request: update it
+            continue
+    raise IntegrityError(f"device {identifier[:12]}… could not be registered")
+
+
+def _drop_oldest(*, user: User, keep: Device) -> None:
+    active = list(
+        Device.objects.filter(user=user, is_active=True)
+        .exclude(pk=keep.pk)
+        .order_by("-last_seen_at", "-id")
+        .values_list("pk", flat=True)
+    )
+    surplus = active[MAX_ACTIVE_DEVICES - 1 :]
+    if surplus:
+        _deactivate(device_ids=surplus, reason=Device.Reason.LIMIT)
+
+
+def _deactivate(*, device_ids: Sequence[int], reason: str, error: str = "") -> int:
+    count = Device.objects.filter(pk__in=device_ids, is_active=True).update(
+        is_active=False,
+        deactivated_at=clock.now(),
+        deactivation_reason=reason,
+        last_error=error,
+        updated_at=clock.now(),
+    )
+    _skip_pending(device_ids=device_ids)
+    return count
+
+
+def _skip_pending(*, device_ids: Sequence[int]) -> None:
+    Delivery.objects.filter(device_id__in=device_ids, status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.SKIPPED, claimed_until=None, updated_at=clock.now()
+    )
+
+
+@transaction.atomic
+def device_deactivate(*, device: Device, reason: str = Device.Reason.REMOVED) -> Device:
+    _deactivate(device_ids=[device.pk], reason=reason)
+    device.refresh_from_db()
+    return device
+
+
+@transaction.atomic
+def device_deactivate_for_logout(*, user: User, token: str) -> bool:
+    """Called by POST /auth/logout/ when the app sends its token: nothing more reaches
+    that phone for this user. True when a device was deactivated."""
+    ids = list(
+        Device.objects.filter(user=user, identifier=token, is_active=True).values_list(
+            "pk", flat=True
+        )
+    )
+    return bool(ids) and _deactivate(device_ids=ids, reason=Device.Reason.LOGOUT) > 0
+
+
+# --------------------------------------------------------------------------- the inbox
+
+
+@transaction.atomic
+def notification_mark_read(*, notification: Notification) -> Notification:
+    if notification.read_at is None:
+        now = clock.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=now, updated_at=now
+        )
+        notification.refresh_from_db(fields=["read_at", "updated_at"])
+    return notification
+
+
+@transaction.atomic
+def notification_mark_all_read(*, user: User) -> int:
+    now = clock.now()
+    return Notification.objects.filter(recipient=user, in_inbox=True, read_at__isnull=True).update(
+        read_at=now, updated_at=now
+    )
+
+
+# --------------------------------------------------------------------------- preferences
+
+PreferenceNotSwitchable = invalid(
+    "preference_not_switchable", _("Account and security messages cannot be switched off.")
+)
+UnknownCategory = invalid("unknown_category", _("This notification category does not exist."))
+
+
+@transaction.atomic
+def preferences_update(*, user: User, switches: Sequence[dict]) -> None:
+    """`switches`: [{category, channel, enabled}]; unnamed switches keep their state."""
+    for switch in switches:
+        category, channel, enabled = switch["category"], switch["channel"], switch["enabled"]
+        if category not in registry.Category.ALL:
+            raise UnknownCategory(fields={"preferences": [str(UnknownCategory.default_message)]})
+        if category in LOCKED_CATEGORIES and not enabled:
+            raise PreferenceNotSwitchable(
+                fields={"preferences": [str(PreferenceNotSwitchable.default_message)]}
+            )
+        Preference.objects.update_or_create(
+            user=user, category=category, channel=channel, defaults={"enabled": enabled}
+        )
+
+
+# --------------------------------------------------------------------------- announcements
+
+UnknownResidence = invalid("unknown_residence", _("Unknown residence."))
+
+
+@transaction.atomic
+def announcement_create(
+    *, author: User, title: str, body: str, residence_ids: Sequence[uuid.UUID] = ()
+) -> Announcement:
+    """Answer at once whatever the audience size: the worker fans it out after commit.
+    `residence_ids` (public ids) must be the author's landlord's."""
+    from .tasks import fan_out_announcement
+
+    landlord = author.staff.landlord
+    wanted = set(residence_ids)
+    residences = list(Residence.objects.filter(landlord=landlord, public_id__in=wanted))
+    if len(residences) != len(wanted):
+        raise UnknownResidence(fields={"residences": [str(UnknownResidence.default_message)]})
+    announcement = Announcement.objects.create(
+        landlord=landlord, author=author, title=title, body=body
+    )
+    if residences:
+        announcement.residences.set(residences)
+    fan_out_announcement.delay_on_commit(announcement.pk)
+    return announcement
+
+
+def _next_audience_chunk(announcement: Announcement, chunk: int) -> list[User]:
+    """The next `chunk` people after the progress marker, in user-id order: active users of
+    the landlord's tenants (or of those residences'). Walks the tenants by `user_id` (a
+    unique index), so each chunk costs the same at any audience size."""
+    tenants = Tenant.objects.filter(
+        landlord_id=announcement.landlord_id,
+        user__is_active=True,
+        user_id__gt=announcement.fanned_out_until_user_id,
+    )
+    residence_ids = list(announcement.residences.values_list("pk", flat=True))
+    if residence_ids:
+        tenants = tenants.filter(tenancy__residence_id__in=residence_ids)
+    ids = list(tenants.order_by("user_id").values_list("user_id", flat=True)[:chunk])
+    return list(User.objects.filter(pk__in=ids).only("pk", "language").order_by("pk"))
+
+
+def announcement_fan_out(*, announcement_id: int, chunk: int = FAN_OUT_CHUNK) -> Announcement:
+    """Write the inbox rows and deliveries chunk by chunk, each chunk in its own
+    transaction with the progress marker, so a re-run (a killed worker) resumes without
+    writing anyone twice."""
+    while True:
+        with transaction.atomic():
+            announcement = (
+                Announcement.objects.select_for_update().filter(pk=announcement_id).first()
+            )
+            if announcement is None or announcement.status == Announcement.Status.DONE:
+                return announcement
+            users = _next_audience_chunk(announcement, chunk)
+            if not users:
+                announcement.status = Announcement.Status.DONE
+                announcement.completed_at = clock.now()
+                announcement.save(update_fields=["status", "completed_at", "updated_at"])
+                return announcement
+            created = notify(
+                recipients=users,
+                kind=ANNOUNCEMENT,
+                params={"title": announcement.title, "body": announcement.body},
+                link_id=announcement.public_id,
+            )
+            announcement.status = Announcement.Status.SENDING
+            announcement.fanned_out_until_user_id = users[-1].pk
+            announcement.recipients_count += len(created)
+            announcement.save(
+                update_fields=[
+                    "status",
+                    "fanned_out_until_user_id",
+                    "recipients_count",
+                    "updated_at",
+                ]
+            )

@@ -189,6 +189,9 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # Firebase: a service-account file path or its JSON; empty selects the log channel.
 FIREBASE_CREDENTIALS = env("FIREBASE_CREDENTIALS", default="")
 FCM_ENDPOINT = env("FCM_ENDPOINT", default="")
+FCM_CONCURRENCY = env.int("FCM_CONCURRENCY", default=100)
+FCM_HTTP_TIMEOUT = env.float("FCM_HTTP_TIMEOUT", default=10)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.float("NOTIFICATIONS_RETRY_BASE_SECONDS", default=10)
 
 # Accounts
 ACTIVATION_CODE_TTL_DAYS = 90

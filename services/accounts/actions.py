@@ -547,6 +547,9 @@ def password_change(*, user: User, current_password: str, new_password: str) -> 
         user.set_password(new_password)
         user.save(update_fields=["password", "updated_at"])
         sessions_end_all(user=user)
+        from notifications.services import notify
+
+        notify(recipients=[user], kind="account.password_changed")
     return issue_tokens(user)
 
 

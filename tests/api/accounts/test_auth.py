@@ -6,6 +6,7 @@ import time_machine
 from django.conf import settings
 from rest_framework_simplejwt.tokens import AccessToken
 
+from notifications.models import Notification
 from services.accounts.tokens import issue_tokens
 from tests.conftest import client_for
 from tests.factories import TenantFactory
@@ -194,6 +195,8 @@ def test_password_change_ends_every_other_session(api_client):
     fresh.credentials(HTTP_AUTHORIZATION=f"Bearer {new_tokens['access']}")
     assert fresh.get("/api/v1/me/").status_code == 200
     assert _login(api_client, tenant.user.email, "Another-Strong-Pass-77").status_code == 200
+    inbox = Notification.objects.filter(recipient=tenant.user)
+    assert [n.kind for n in inbox] == ["account.password_changed"]
 
 
 def test_password_change_refuses_a_wrong_current_password_and_changes_nothing():
@@ -277,3 +280,19 @@ def test_the_token_version_check_costs_no_extra_query(django_assert_num_queries)
     # 1: the user (with its token version); 2: the profile with its relations.
     with django_assert_num_queries(2):
         assert client.get("/api/v1/me/").status_code == 200
+
+
+def test_logout_with_the_device_token_stops_pushes_to_it():
+    from notifications.services import device_register
+
+    tenant = TenantFactory()
+    device, _created = device_register(user=tenant.user, identifier="tok-123", platform="android")
+    tokens = issue_tokens(tenant.user)
+    response = client_for(tenant.user).post(
+        "/api/v1/auth/logout/",
+        {"refresh": tokens["refresh"], "device_token": "tok-123"},
+        format="json",
+    )
+    assert response.status_code == 204
+    device.refresh_from_db()
+    assert device.is_active is False

@@ -1,0 +1,52 @@
+"""The kinds `notifications` itself sends (account security, announcements, test pushes)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from .registry import Category, NotificationKind, register
+
+PASSWORD_CHANGED = "account.password_changed"
+ANNOUNCEMENT = "announcements.announcement"
+TEST_PUSH = "account.test_push"
+
+register(
+    NotificationKind(
+        code=PASSWORD_CHANGED,
+        category=Category.ACCOUNT,
+        title=_("Your password was changed"),
+        body=_(
+            "Your password was just changed and your other sessions were closed. "
+            "If it was not you, contact your landlord at once."
+        ),
+        switchable=False,
+        link_type="account",
+        ttl_seconds=24 * 3600,
+    ),
+    NotificationKind(
+        code=ANNOUNCEMENT,
+        category=Category.ANNOUNCEMENTS,
+        # Written by staff in their own words: shown as they wrote them, in every language.
+        title="{title}",
+        body="{body}",
+        link_type="announcement",
+        ttl_seconds=2 * 24 * 3600,
+    ),
+    NotificationKind(
+        code=TEST_PUSH,
+        category=Category.ACCOUNT,
+        title=_("Test notification"),
+        body=_("If you can read this, notifications reach this phone."),
+        switchable=False,
+        ttl_seconds=3600,
+    ),
+)
+
+CATEGORY_LABELS = {
+    Category.ACCOUNT: _("Account and security"),
+    Category.ANNOUNCEMENTS: _("Announcements from your landlord"),
+    Category.JOBS: _("Jobs"),
+    Category.VOLUNTEERING: _("Volunteering"),
+    Category.LOYALTY: _("Loyalty points"),
+}
+
+# Security and account messages always reach people, whatever their switches say.
+LOCKED_CATEGORIES = frozenset({Category.ACCOUNT})

@@ -1,0 +1,53 @@
+"""Reads, always scoped to the asking user: someone else's row is simply not there."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from services.accounts.models import User
+
+from . import registry
+from .kinds import CATEGORY_LABELS, LOCKED_CATEGORIES
+from .models import Announcement, Device, Notification, Preference
+
+
+def device_list_for_user(*, user: User) -> QuerySet[Device]:
+    return Device.objects.filter(user=user, is_active=True).order_by("-last_seen_at", "-id")
+
+
+def notification_list_for_user(*, user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user, in_inbox=True).order_by("-created_at", "-id")
+
+
+def notification_unread_count(*, user: User) -> int:
+    return notification_list_for_user(user=user).filter(read_at__isnull=True).count()
+
+
+def preference_list_for_user(*, user: User) -> list[dict]:
+    """Every category × channel switch, with its state (no row means on)."""
+    saved = {
+        (p.category, p.channel): p.enabled
+        for p in Preference.objects.filter(user=user).order_by("category", "channel")
+    }
+    switches = []
+    for category in registry.Category.ALL:
+        locked = category in LOCKED_CATEGORIES
+        for channel in (Preference.Channel.PUSH, Preference.Channel.INBOX):
+            switches.append(
+                {
+                    "category": category,
+                    "label": str(CATEGORY_LABELS.get(category, category)),
+                    "channel": str(channel),
+                    "enabled": True if locked else saved.get((category, channel), True),
+                    "switchable": not locked,
+                }
+            )
+    return switches
+
+
+def announcement_list_for_user(*, user: User) -> QuerySet[Announcement]:
+    if user.role == User.Role.STAFF and hasattr(user, "staff"):
+        return Announcement.objects.filter(landlord_id=user.staff.landlord_id).order_by(
+            "-created_at", "-id"
+        )
+    return Announcement.objects.none()

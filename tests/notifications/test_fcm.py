@@ -1,0 +1,268 @@
+"""The Firebase channel with the real SDK: message shape, every row of the error table,
+retries without sleeping, and the one FCM endpoint override."""
+
+import json
+import logging
+import time
+from datetime import timedelta
+
+import firebase_admin
+import pytest
+import responses
+import time_machine
+
+from notifications import dispatch, services
+from notifications.channels import fcm
+from notifications.kinds import PASSWORD_CHANGED
+from notifications.models import Delivery, Device
+from tests.factories.accounts import UserFactory
+from tests.factories.notifications import DeviceFactory
+
+from .conftest import (
+    FCM_URL,
+    INTERNAL,
+    INVALID_PAYLOAD,
+    INVALID_TOKEN,
+    PROJECT,
+    QUOTA_EXCEEDED,
+    SENDER_ID_MISMATCH,
+    THIRD_PARTY_AUTH,
+    TOKEN_URI,
+    UNAVAILABLE,
+    UNREGISTERED,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def push_to(devices, django_capture_on_commit_callbacks):
+    """notify() every device's user, and run what commits schedule (eager Celery)."""
+    users = {d.user_id: d.user for d in devices}.values()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify(recipients=list(users), kind=PASSWORD_CHANGED)
+
+
+def test_the_sdk_version_is_the_one_the_override_was_written_for():
+    assert firebase_admin.__version__ == "7.7.0"
+
+
+def test_message_is_fcm_v1_with_notification_data_channel_badge_collapse_and_ttl(
+    fake_fcm, django_capture_on_commit_callbacks
+):
+    device = DeviceFactory(user=UserFactory(language="en"), platform="ios")
+    with time_machine.travel("2026-11-27 10:00:00+00:00", tick=False):
+        push_to([device], django_capture_on_commit_callbacks)
+
+    assert len(fake_fcm.sent) == 1
+    message = fake_fcm.sent[0]["message"]
+    notification = device.user.notifications.get()
+    assert message["token"] == device.identifier
+    assert message["notification"] == {
+        "title": "Your password was changed",
+        "body": notification.body,
+    }
+    assert message["data"] == {
+        "notification_id": str(notification.public_id),
+        "kind": "account.password_changed",
+        "category": "account",
+        "link_type": "account",
+    }
+    assert message["android"] == {
+        "collapse_key": "account.password_changed",
+        "priority": "high",
+        "ttl": "86400s",
+        "notification": {"channel_id": "account"},
+    }
+    assert message["apns"]["payload"] == {
+        "aps": {"sound": "default", "badge": 1, "thread-id": "account"}
+    }
+    assert message["apns"]["headers"]["apns-collapse-id"] == "account.password_changed"
+    assert message["webpush"] == {"headers": {"TTL": "86400"}}
+    delivery = Delivery.objects.get()
+    assert delivery.status == Delivery.Status.SENT
+    assert delivery.message_id == f"projects/{PROJECT}/messages/0:1"
+    assert delivery.attempts == 1
+
+
+def test_the_access_token_comes_from_the_service_account_token_endpoint(
+    fake_fcm, django_capture_on_commit_callbacks
+):
+    push_to([DeviceFactory()], django_capture_on_commit_callbacks)
+    fcm_call = next(c for c in fake_fcm.rsps.calls if c.request.url == FCM_URL)
+    assert fcm_call.request.headers["Authorization"] == "Bearer fake-access-token"
+
+
+def test_unregistered_deactivates_the_device_with_its_reason(
+    fake_fcm, django_capture_on_commit_callbacks
+):
+    dead, alive = DeviceFactory(), DeviceFactory()
+    fake_fcm.answers[dead.identifier] = UNREGISTERED
+    push_to([dead, alive], django_capture_on_commit_callbacks)
+
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert (dead.is_active, dead.deactivation_reason) == (False, "unregistered")
+    assert "Requested entity was not found" in dead.last_error
+    assert alive.is_active
+    assert Delivery.objects.get(device=dead).status == Delivery.Status.FAILED
+    assert Delivery.objects.get(device=alive).status == Delivery.Status.SENT
+    assert len(fake_fcm.sent) == 2  # no retry
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [(SENDER_ID_MISMATCH, "sender_mismatch"), (INVALID_TOKEN, "invalid_token")],
+)
+def test_a_token_error_on_a_few_devices_deactivates_them(
+    fake_fcm, django_capture_on_commit_callbacks, answer, reason
+):
+    devices = DeviceFactory.create_batch(12)
+    fake_fcm.answers[devices[0].identifier] = answer
+    push_to(devices, django_capture_on_commit_callbacks)
+
+    bad = Device.objects.get(pk=devices[0].pk)
+    assert (bad.is_active, bad.deactivation_reason) == (False, reason)
+    assert Device.objects.filter(is_active=True).count() == 11
+    assert Delivery.objects.get(device=bad).status == Delivery.Status.FAILED
+    assert len(fake_fcm.sent) == 12
+
+
+@pytest.mark.parametrize("answer", [SENDER_ID_MISMATCH, INVALID_TOKEN])
+def test_when_most_of_the_batch_fails_the_same_way_it_is_our_configuration(
+    fake_fcm, django_capture_on_commit_callbacks, caplog, answer
+):
+    devices = DeviceFactory.create_batch(12)
+    for device in devices[:8]:
+        fake_fcm.answers[device.identifier] = answer
+    with caplog.at_level(logging.CRITICAL, logger="notifications.push"):
+        push_to(devices, django_capture_on_commit_callbacks)
+
+    assert Device.objects.filter(is_active=True).count() == 12  # kept
+    assert Delivery.objects.filter(status=Delivery.Status.FAILED).count() == 8
+    assert Delivery.objects.filter(status=Delivery.Status.SENT).count() == 4
+    assert any("our Firebase configuration" in r.getMessage() for r in caplog.records)
+
+
+def test_a_single_bad_token_in_a_tiny_batch_is_still_the_devices_fault(
+    fake_fcm, django_capture_on_commit_callbacks
+):
+    device = DeviceFactory()
+    fake_fcm.answers[device.identifier] = INVALID_TOKEN
+    push_to([device], django_capture_on_commit_callbacks)
+    device.refresh_from_db()
+    assert (device.is_active, device.deactivation_reason) == (False, "invalid_token")
+
+
+@pytest.mark.parametrize(
+    ("answer", "code"),
+    [(INVALID_PAYLOAD, "invalid_payload"), (THIRD_PARTY_AUTH, "third_party_auth")],
+)
+def test_our_own_errors_keep_the_device_and_are_logged(
+    fake_fcm, django_capture_on_commit_callbacks, caplog, answer, code
+):
+    device = DeviceFactory()
+    fake_fcm.answers[device.identifier] = answer
+    with caplog.at_level(logging.ERROR, logger="notifications.push"):
+        push_to([device], django_capture_on_commit_callbacks)
+
+    device.refresh_from_db()
+    delivery = Delivery.objects.get()
+    assert device.is_active
+    assert device.deactivation_reason == ""
+    assert (delivery.status, delivery.error_code) == (Delivery.Status.FAILED, code)
+    assert delivery.attempts == 1  # not retried by us
+    # google-auth re-sends a 401 twice after refreshing the access token; a 400 once
+    assert len(fake_fcm.sent) == (3 if answer is THIRD_PARTY_AUTH else 1)
+    assert any(code in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("answer", "code"),
+    [(UNAVAILABLE, "unavailable"), (INTERNAL, "internal"), (QUOTA_EXCEEDED, "quotaexceeded")],
+)
+def test_transient_errors_retry_only_the_failed_device_later_without_sleeping(
+    fake_fcm, django_capture_on_commit_callbacks, answer, code
+):
+    flaky, fine = DeviceFactory(), DeviceFactory()
+    fake_fcm.answers[flaky.identifier] = answer
+    started = time.monotonic()
+    with time_machine.travel("2026-11-27 10:00:00+00:00", tick=False):
+        push_to([flaky, fine], django_capture_on_commit_callbacks)
+        elapsed = time.monotonic() - started
+
+        # one HTTP call each: the SDK's sleeping 500/503 retries are off
+        assert sorted(fake_fcm.tokens()) == sorted([flaky.identifier, fine.identifier])
+        assert elapsed < 2
+        retry = Delivery.objects.get(device=flaky)
+        assert (retry.status, retry.error_code, retry.attempts) == ("pending", code, 1)
+        wait = (retry.next_attempt_at - retry.created_at).total_seconds()
+        if answer is QUOTA_EXCEEDED:
+            assert wait >= 120  # Retry-After honoured
+        else:
+            assert dispatch.RETRY_BASE_SECONDS / 2 <= wait <= dispatch.RETRY_BASE_SECONDS
+        assert Delivery.objects.get(device=fine).status == Delivery.Status.SENT
+        assert Device.objects.get(pk=flaky.pk).is_active
+
+    # Later FCM is back: the sweep sends that one device, once.
+    del fake_fcm.answers[flaky.identifier]
+    with time_machine.travel("2026-11-27 10:05:00+00:00", tick=False):
+        from notifications.tasks import sweep_pending_deliveries
+
+        assert sweep_pending_deliveries() == 1
+    assert fake_fcm.tokens().count(flaky.identifier) == 2
+    assert fake_fcm.tokens().count(fine.identifier) == 1
+    retry.refresh_from_db()
+    assert (retry.status, retry.attempts) == ("sent", 2)
+
+
+def test_a_retry_gives_up_past_the_message_ttl(fake_fcm, django_capture_on_commit_callbacks):
+    device = DeviceFactory()
+    fake_fcm.answers[device.identifier] = UNAVAILABLE
+    with time_machine.travel("2026-11-27 10:00:00+00:00", tick=False):
+        push_to([device], django_capture_on_commit_callbacks)
+    # password_changed lives 24 h; keep failing until the next try would be past it
+    for hour in range(1, 30):
+        with time_machine.travel("2026-11-27 10:00:00+00:00", tick=False) as traveller:
+            traveller.shift(timedelta(hours=hour))
+            dispatch.deliver(dispatch.due_delivery_ids())
+    delivery = Delivery.objects.get()
+    assert delivery.status == Delivery.Status.FAILED
+    assert delivery.error_code in ("gave_up", "expired")
+    assert Device.objects.get().is_active
+
+
+def test_the_fcm_endpoint_override_takes_only_when_configured(
+    settings, service_account, django_capture_on_commit_callbacks
+):
+    settings.FIREBASE_CREDENTIALS = json.dumps(service_account)
+    settings.FCM_ENDPOINT = "http://127.0.0.1:9999/"
+    override = f"http://127.0.0.1:9999/v1/projects/{PROJECT}/messages:send"
+    with responses.RequestsMock() as rsps:
+        rsps.post(TOKEN_URI, json={"access_token": "x", "expires_in": 3600})
+        rsps.post(override, json={"name": f"projects/{PROJECT}/messages/1"})
+        push_to([DeviceFactory()], django_capture_on_commit_callbacks)
+        assert [c.request.url for c in rsps.calls if "messages:send" in c.request.url] == [override]
+    assert Delivery.objects.get().status == Delivery.Status.SENT
+
+    settings.FCM_ENDPOINT = ""
+    app = fcm.get_app()
+    assert firebase_admin.messaging._get_messaging_service(app)._fcm_url == FCM_URL
+    assert app.options.get("httpTimeout") == fcm.DEFAULT_HTTP_TIMEOUT
+
+
+def test_send_each_batches_stay_within_the_concurrency_bound(
+    fake_fcm, settings, django_capture_on_commit_callbacks
+):
+    settings.FCM_CONCURRENCY = 7
+    devices = DeviceFactory.create_batch(16)
+    push_to(devices, django_capture_on_commit_callbacks)
+    assert len(fake_fcm.sent) == 16
+    assert Delivery.objects.filter(status="sent").count() == 16
+
+
+def test_an_installation_id_is_addressed_as_fid(fake_fcm, django_capture_on_commit_callbacks):
+    device = DeviceFactory(kind=Device.Kind.INSTALLATION_ID, identifier="cXyZ-installation-id")
+    push_to([device], django_capture_on_commit_callbacks)
+    message = fake_fcm.sent[0]["message"]
+    assert message["fid"] == "cXyZ-installation-id"
+    assert "token" not in message
