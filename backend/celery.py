@@ -18,3 +18,14 @@ app.autodiscover_tasks(
         "services.core",
     ]
 )
+
+
+def periodic_tasks(setup):
+    """Decorator for an area's `setup(sender)` that adds its periodic tasks: it runs once the
+    app is configured, or at once when the tasks module is imported after that (autodiscovery
+    imports it late, when `on_after_configure` has already fired)."""
+    if app.configured:
+        setup(app)
+    else:
+        app.on_after_configure.connect(setup, weak=False)
+    return setup

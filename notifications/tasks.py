@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from backend.celery import app
+from backend.celery import periodic_tasks
 
 from . import dispatch, services
 
@@ -29,14 +29,10 @@ def sweep_pending_deliveries() -> int:
     return len(ids)
 
 
-@app.on_after_configure.connect
+@periodic_tasks
 def register_periodic_tasks(sender, **kwargs) -> None:
     sender.add_periodic_task(
         SWEEP_EVERY_SECONDS,
         sender.signature("notifications.sweep_pending_deliveries"),
         name="notifications.sweep_pending_deliveries",
     )
-
-
-if app.configured:  # imported after configuration (autodiscovery): register now
-    register_periodic_tasks(app)

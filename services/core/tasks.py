@@ -3,7 +3,7 @@
 from celery import shared_task
 from celery.schedules import crontab
 
-from backend.celery import app
+from backend.celery import periodic_tasks
 
 from .idempotency import purge_expired
 
@@ -13,12 +13,8 @@ def purge_idempotency_records() -> int:
     return purge_expired()
 
 
-@app.on_after_configure.connect
+@periodic_tasks
 def _schedule(sender, **kwargs) -> None:
     sender.add_periodic_task(
         crontab(minute=17), purge_idempotency_records.s(), name="purge idempotency records"
     )
-
-
-if app.configured:  # imported after configuration (autodiscovery): register now
-    _schedule(app)

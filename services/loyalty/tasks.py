@@ -2,7 +2,7 @@
 
 from celery.schedules import crontab
 
-from backend.celery import app
+from backend.celery import app, periodic_tasks
 
 from . import actions
 
@@ -27,7 +27,7 @@ def tenancy_anniversaries() -> int:
     return actions.tenancy_anniversaries_award()
 
 
-@app.on_after_configure.connect
+@periodic_tasks
 def _schedule(sender, **kwargs) -> None:
     sender.add_periodic_task(crontab(hour=2, minute=10), points_expire.s(), name="loyalty expiry")
     sender.add_periodic_task(
@@ -39,7 +39,3 @@ def _schedule(sender, **kwargs) -> None:
     sender.add_periodic_task(
         crontab(hour=9, minute=0), tenancy_anniversaries.s(), name="loyalty anniversaries"
     )
-
-
-if app.configured:  # imported after configuration (autodiscovery): register now
-    _schedule(app)

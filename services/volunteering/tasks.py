@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from backend.celery import app
+from backend.celery import periodic_tasks
 
 from . import actions
 
@@ -19,11 +19,7 @@ def send_reminders() -> int:
     return actions.reminders_send() + actions.followups_send()
 
 
-@app.on_after_configure.connect
+@periodic_tasks
 def setup_periodic_tasks(sender, **kwargs) -> None:
     sender.add_periodic_task(60.0, expire_offers.s(), name="volunteering: lapse offers")
     sender.add_periodic_task(600.0, send_reminders.s(), name="volunteering: reminders")
-
-
-if app.configured:  # imported after configuration (autodiscovery): register now
-    setup_periodic_tasks(app)

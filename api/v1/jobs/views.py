@@ -1,0 +1,390 @@
+"""Jobs endpoints: parse, authorise, make one selector or action call, render."""
+
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.idempotency import idempotent
+from api.permissions import EMPLOYER, STAFF, TENANT, PerAction, roles
+from services.accounts.models import Landlord
+from services.accounts.selectors import employer_list_for_user
+from services.core.errors import invalid
+from services.jobs import actions, selectors
+from services.jobs.models import Match, Offer
+
+from .serializers import (
+    JobsCandidatePageOutput,
+    JobsConsentInput,
+    JobsCvInput,
+    JobsMatchAnswerInput,
+    JobsMatchDetailOutput,
+    JobsMatchOutput,
+    JobsMatchProposeInput,
+    JobsMatchTransitionInput,
+    JobsOfferFeedPageOutput,
+    JobsOfferInput,
+    JobsOfferOutput,
+    JobsOfferPageOutput,
+    JobsOfferUpdateInput,
+    JobsProfileInput,
+    JobsProfileOutput,
+    JobsRomeOutput,
+    JobsStatsOutput,
+)
+
+BadUpdatedSince = invalid("invalid_updated_since", "updated_since must be an ISO 8601 datetime.")
+
+UPDATED_SINCE = OpenApiParameter(
+    "updated_since", OpenApiTypes.DATETIME, description="Only rows changed since then."
+)
+
+
+def _updated_since(request, qs):
+    raw = request.query_params.get("updated_since")
+    if not raw:
+        return qs
+    when = parse_datetime(raw)
+    if when is None:
+        raise BadUpdatedSince(fields={"updated_since": ["Invalid datetime."]})
+    return qs.filter(updated_at__gte=when)
+
+
+def _page_size(request, default: int = 20) -> int:
+    try:
+        value = int(request.query_params.get("page_size", default))
+    except ValueError:
+        value = default
+    return max(1, min(value, 100))
+
+
+# --- ROME --------------------------------------------------------------------------------
+
+
+class JobsRomeView(APIView):
+    permission_classes = [roles(TENANT, STAFF, EMPLOYER)]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, required=True, description="accent-insensitive")],
+        responses=JobsRomeOutput(many=True),
+    )
+    def get(self, request):
+        results = selectors.rome_search(q=request.query_params.get("q", "")[:100])
+        return Response(JobsRomeOutput(results, many=True).data)
+
+
+# --- Profile, consents, CV ---------------------------------------------------------------
+
+
+class JobsProfileView(APIView):
+    permission_classes = [roles(TENANT)]
+
+    @extend_schema(responses=JobsProfileOutput)
+    def get(self, request):
+        profile = actions.profile_ensure(tenant=request.user.tenant)
+        return Response(JobsProfileOutput(profile).data)
+
+    @extend_schema(request=JobsProfileInput, responses=JobsProfileOutput)
+    def put(self, request):
+        data = JobsProfileInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        profile = actions.profile_update(tenant=request.user.tenant, data=data.validated_data)
+        return Response(JobsProfileOutput(profile).data)
+
+
+class JobsConsentView(APIView):
+    permission_classes = [roles(TENANT)]
+
+    @extend_schema(request=JobsConsentInput, responses={201: JobsProfileOutput})
+    @idempotent
+    def post(self, request):
+        data = JobsConsentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        profile = actions.consent_set(tenant=request.user.tenant, **data.validated_data)
+        return Response(JobsProfileOutput(profile).data, status=status.HTTP_201_CREATED)
+
+
+class JobsCvView(APIView):
+    """The tenant's own CV: upload (multipart, PDF only, <= 5 MB), download, delete."""
+
+    permission_classes = [roles(TENANT)]
+
+    parser_classes = [MultiPartParser, JSONParser]  # JSON only to answer "file missing"
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def get(self, request):
+        profile = selectors.profile_for_tenant(tenant=request.user.tenant)
+        if profile is None or not profile.cv:
+            raise actions.NoCv()
+        return _pdf(profile)
+
+    @extend_schema(request={"multipart/form-data": JobsCvInput}, responses={201: JobsProfileOutput})
+    @idempotent
+    def post(self, request):
+        data = JobsCvInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        profile = actions.cv_upload(tenant=request.user.tenant, upload=data.validated_data["file"])
+        return Response(JobsProfileOutput(profile).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request):
+        actions.cv_delete(tenant=request.user.tenant)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _pdf(profile) -> FileResponse:
+    response = FileResponse(
+        profile.cv.open("rb"),
+        content_type="application/pdf",
+        as_attachment=True,
+        filename=profile.cv_name or "cv.pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Offers ------------------------------------------------------------------------------
+
+
+class JobsOfferViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    permission_classes = [PerAction]
+    action_roles = {
+        "create": (STAFF, EMPLOYER),
+        "partial_update": (STAFF, EMPLOYER),
+        "candidates": (STAFF, EMPLOYER),
+        "interest": (TENANT,),
+    }
+    serializer_class = JobsOfferOutput
+    queryset = Offer.objects.none()  # for the schema; requests use get_queryset()
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    lookup_value_converter = "uuid"
+
+    def get_queryset(self):
+        return selectors.offer_list_for_user(user=self.request.user)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("contract", str, description="tenants: a contract type"),
+            OpenApiParameter("max_km", float, description="tenants: at most this far"),
+            OpenApiParameter("rome", str, description="tenants: a ROME code or prefix"),
+            OpenApiParameter("status", str, description="staff and employers: an offer status"),
+            OpenApiParameter("page_size", int),
+            UPDATED_SINCE,
+        ],
+        responses=PolymorphicProxySerializer(
+            component_name="JobsOfferListOutput",
+            serializers=[JobsOfferPageOutput, JobsOfferFeedPageOutput],
+            resource_type_field_name=None,
+        ),
+        description=(
+            "Tenants: published offers for me, best first, each as "
+            "`{offer, score, distance_km, reasons}` (see JobsOfferFeedPageOutput); "
+            "staff: offers targeting their landlord; employers: their company's."
+        ),
+    )
+    def list(self, request, *args, **kwargs):
+        if request.user.role == TENANT:
+            return self._feed(request)
+        qs = _updated_since(request, self.get_queryset())
+        if request.query_params.get("status"):
+            qs = qs.filter(status=request.query_params["status"])
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(JobsOfferOutput(page, many=True).data)
+
+    def _feed(self, request):
+        params = request.query_params
+        try:
+            max_km = float(params["max_km"]) if params.get("max_km") else None
+        except ValueError:
+            raise invalid("invalid_max_km", "max_km must be a number.")() from None
+        items = selectors.offer_feed_for_tenant(
+            user=request.user,
+            contract=params.get("contract") or None,
+            max_km=max_km,
+            rome=params.get("rome") or None,
+            limit=_page_size(request),
+        )
+        return Response(
+            JobsOfferFeedPageOutput({"next": None, "previous": None, "results": items}).data
+        )
+
+    @extend_schema(request=JobsOfferInput, responses={201: JobsOfferOutput})
+    @idempotent
+    def create(self, request):
+        data = JobsOfferInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        employer = _employer_for(request, values.pop("employer", None))
+        targets = _landlords(values.pop("target_landlords", None))
+        offer = actions.offer_create(
+            actor=request.user, employer=employer, data=values, target_landlords=targets
+        )
+        offer = self.get_queryset().get(pk=offer.pk)
+        return Response(JobsOfferOutput(offer).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=JobsOfferUpdateInput, responses=JobsOfferOutput)
+    def partial_update(self, request, *args, **kwargs):
+        offer = self.get_object()
+        data = JobsOfferUpdateInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        targets = _landlords(values.pop("target_landlords", None))
+        actions.offer_update(actor=request.user, offer=offer, data=values, target_landlords=targets)
+        return Response(JobsOfferOutput(self.get_queryset().get(pk=offer.pk)).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("page_size", int)],
+        responses=JobsCandidatePageOutput,
+        description="Ranked anonymised candidate cards (top `page_size`, at most 100).",
+    )
+    @action(detail=True, methods=["get"])
+    def candidates(self, request, *args, **kwargs):
+        offer = self.get_object()
+        cards = selectors.offer_candidates(
+            user=request.user, offer=offer, limit=_page_size(request)
+        )
+        return Response(
+            JobsCandidatePageOutput({"next": None, "previous": None, "results": cards}).data
+        )
+
+    @extend_schema(request=None, responses={201: JobsMatchOutput, 200: JobsMatchOutput})
+    @idempotent
+    @action(detail=True, methods=["post"])
+    def interest(self, request, *args, **kwargs):
+        offer = self.get_object()
+        match, created = actions.match_express_interest(user=request.user, offer=offer)
+        return _match_response(
+            request, match, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+def _employer_for(request, employer_id):
+    if request.user.role == EMPLOYER:
+        return request.user.employer_member.employer
+    if employer_id is None:
+        raise serializers.ValidationError({"employer": ["This field is required."]})
+    return get_object_or_404(employer_list_for_user(user=request.user), public_id=employer_id)
+
+
+def _landlords(ids):
+    if ids is None:
+        return None
+    found = list(Landlord.objects.filter(public_id__in=ids))
+    if len(found) != len(set(ids)):
+        raise serializers.ValidationError({"target_landlords": ["Unknown landlord."]})
+    return found
+
+
+# --- Matches -----------------------------------------------------------------------------
+
+
+def _match_response(request, match, *, status=status.HTTP_200_OK, detail=True):
+    match = selectors.match_list_for_user(user=request.user).get(pk=match.pk)
+    sides, revealed = actions.matches_seen(user=request.user, matches=[match])
+    serializer = JobsMatchDetailOutput if detail else JobsMatchOutput
+    return Response(
+        serializer(match, context={"sides": sides, "revealed": revealed}).data, status=status
+    )
+
+
+class JobsMatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [PerAction]
+    action_roles = {"propose": (STAFF,), "answer": (EMPLOYER,), "cv": (TENANT, EMPLOYER)}
+    serializer_class = JobsMatchOutput
+    queryset = Match.objects.none()  # for the schema; requests use get_queryset()
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    lookup_value_converter = "uuid"
+    ordering = ("-updated_at", "-id")
+
+    def get_queryset(self):
+        return selectors.match_list_for_user(user=self.request.user)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("state", str, description="only matches in this state"),
+            OpenApiParameter("offer", OpenApiTypes.UUID, description="only this offer's"),
+            UPDATED_SINCE,
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        qs = _updated_since(request, self.get_queryset())
+        if request.query_params.get("state"):
+            qs = qs.filter(state=request.query_params["state"])
+        if request.query_params.get("offer"):
+            try:
+                qs = qs.filter(offer__public_id=request.query_params["offer"])
+            except Exception:
+                raise invalid("invalid_offer", "offer must be a UUID.")() from None
+        page = list(self.paginate_queryset(qs))
+        sides, revealed = actions.matches_seen(user=request.user, matches=page)
+        context = {"sides": sides, "revealed": revealed}
+        return self.get_paginated_response(JobsMatchOutput(page, many=True, context=context).data)
+
+    @extend_schema(responses=JobsMatchDetailOutput)
+    def retrieve(self, request, *args, **kwargs):
+        return _match_response(request, self.get_object())
+
+    @extend_schema(request=JobsMatchProposeInput, responses=JobsMatchDetailOutput)
+    @action(detail=True, methods=["post"])
+    def propose(self, request, *args, **kwargs):
+        match = self.get_object()
+        data = JobsMatchProposeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        actions.match_propose(user=request.user, match=match, **data.validated_data)
+        return _match_response(request, match)
+
+    @extend_schema(request=JobsMatchAnswerInput, responses=JobsMatchDetailOutput)
+    @action(detail=True, methods=["post"])
+    def answer(self, request, *args, **kwargs):
+        match = self.get_object()
+        data = JobsMatchAnswerInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        actions.match_answer(user=request.user, match=match, **data.validated_data)
+        return _match_response(request, match)
+
+    @extend_schema(request=JobsMatchTransitionInput, responses=JobsMatchDetailOutput)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, *args, **kwargs):
+        match = self.get_object()
+        data = JobsMatchTransitionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        to = values.pop("to")
+        expected = values.pop("expected_state", None)
+        note = values.pop("note", "")
+        if "reason" in values:
+            values["withdraw_reason"] = values.pop("reason")
+        actions.match_move(
+            user=request.user, match=match, to=to, expected_state=expected, data=values, note=note
+        )
+        return _match_response(request, match)
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+        description="The tenant's CV: the tenant, or the employer once introduced (logged).",
+    )
+    @action(detail=True, methods=["get"])
+    def cv(self, request, *args, **kwargs):
+        profile = actions.match_cv_open(user=request.user, match=self.get_object())
+        return _pdf(profile)
+
+
+class JobsStatsView(APIView):
+    permission_classes = [roles(STAFF)]
+
+    @extend_schema(responses=JobsStatsOutput)
+    def get(self, request):
+        return Response(JobsStatsOutput(selectors.job_stats(user=request.user)).data)

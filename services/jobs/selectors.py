@@ -1,0 +1,275 @@
+"""Reads, always scoped to who asks: another landlord's or company's rows are not there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import median
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from services.accounts.models import User
+from services.core import clock
+from services.core.extensions import volunteer_hours_for
+
+from . import matching
+from .models import (
+    JobProfile,
+    Match,
+    MatchTransition,
+    Offer,
+    ProfileRome,
+    ProfileSkill,
+    RomeAppellation,
+    RomeCode,
+    normalize_text,
+)
+from .policies import employer_id_of, job_staff_landlord_id, tenant_of
+
+# --- ROME reference ----------------------------------------------------------------------
+
+
+def rome_search(*, q: str, limit: int = 20) -> list[dict]:
+    """Families whose code or label match, then job titles; accent- and case-insensitive."""
+    needle = normalize_text(q)
+    if not needle:
+        return []
+    words = needle.split()
+    code_q = Q(code__iexact=q.strip())
+    label_q = Q()
+    for word in words:
+        label_q &= Q(search__contains=word)
+    results = [
+        {"kind": "family", "code": c.code, "label": c.label, "rome_code": c.code}
+        for c in RomeCode.objects.filter(code_q | label_q).order_by("code")[:limit]
+    ]
+    remaining = limit - len(results)
+    if remaining > 0:
+        titles = (
+            RomeAppellation.objects.filter(label_q | Q(rome__code__iexact=q.strip()))
+            .select_related("rome")
+            .order_by("label", "id")[:remaining]
+        )
+        results.extend(
+            {"kind": "appellation", "code": a.code, "label": a.label, "rome_code": a.rome.code}
+            for a in titles
+        )
+    return results
+
+
+def rome_labels(codes) -> dict[str, str]:
+    return dict(RomeCode.objects.filter(code__in=list(codes)).values_list("code", "label"))
+
+
+# --- Profiles ----------------------------------------------------------------------------
+
+
+def profile_for_tenant(*, tenant) -> JobProfile | None:
+    return (
+        JobProfile.objects.filter(tenant=tenant)
+        .prefetch_related(
+            Prefetch("romes", queryset=ProfileRome.objects.order_by("rome_code")),
+            "consents",
+        )
+        .first()
+    )
+
+
+# --- Offers ------------------------------------------------------------------------------
+
+
+def offer_list_for_user(*, user: User) -> QuerySet[Offer]:
+    qs = Offer.objects.select_related("employer", "appellation").prefetch_related(
+        "target_landlords"
+    )
+    tenant = tenant_of(user)
+    if tenant is not None:
+        return qs.filter(status=Offer.Status.PUBLISHED, target_landlords=tenant.landlord_id)
+    landlord_id = job_staff_landlord_id(user)
+    if landlord_id is not None:
+        return qs.filter(target_landlords=landlord_id)
+    employer_id = employer_id_of(user)
+    if employer_id is not None:
+        return qs.filter(employer_id=employer_id)
+    return qs.none()
+
+
+@dataclass
+class FeedItem:
+    offer: Offer
+    score: matching.Score
+
+
+def offer_feed_for_tenant(
+    *,
+    user: User,
+    contract: str | None = None,
+    max_km: float | None = None,
+    rome: str | None = None,
+    limit: int = 20,
+) -> list[FeedItem]:
+    """Published offers for this tenant, best first (scored in Python: a landlord publishes
+    tens of offers, not thousands)."""
+    tenant = tenant_of(user)
+    offers = offer_list_for_user(user=user).order_by("-published_at", "-id")
+    if contract:
+        offers = offers.filter(contract_type=contract)
+    if rome:
+        offers = offers.filter(rome_code__startswith=rome.strip().upper())
+    offers = list(offers[:500])
+    profile = JobProfile.objects.filter(tenant=tenant).first()
+    if profile is None:
+        residence = tenant.tenancy.residence
+        profile = JobProfile(
+            tenant=tenant,
+            landlord_id=tenant.landlord_id,
+            latitude=float(residence.latitude),
+            longitude=float(residence.longitude),
+        )
+        features = matching.ProfileFeatures(
+            pk=0,
+            latitude=profile.latitude,
+            longitude=profile.longitude,
+            max_distance_km=profile.max_distance_km,
+            romes={},
+            skills=frozenset(),
+            contract_types=0,
+            hours_per_week=None,
+            available_from=None,
+            has_driving_licence=False,
+            is_qpv=False,
+        )
+    else:
+        features = matching.profile_features([profile])[0]
+    today = clock.today()
+    labels = rome_labels({o.rome_code for o in offers})
+    items = []
+    for offer in offers:
+        of = matching.OfferFeatures.of(offer)
+        score = matching.score_pair(of, features, today=today)
+        if max_km is not None and score.distance_km > max_km:
+            continue
+        score.penalty = 0  # fairness ranks candidates, not a tenant's own offers
+        score.reasons = matching.reasons_for(
+            score=score,
+            rome_label=offer.title or labels.get(offer.rome_code, ""),
+            offer=of,
+            exact_distance=True,
+        )
+        items.append(FeedItem(offer=offer, score=score))
+    items.sort(key=lambda item: (-item.score.total, item.score.distance_km, item.offer.pk))
+    return items[:limit]
+
+
+# --- Candidates --------------------------------------------------------------------------
+
+
+@dataclass
+class CandidateCard:
+    profile: JobProfile
+    score: matching.Score
+    volunteer_hours: float
+    match: Match | None
+
+
+def candidate_landlord_ids(*, user: User, offer: Offer) -> list[int]:
+    """Staff rank their own landlord's tenants; the employer every targeted landlord's."""
+    targets = [landlord.pk for landlord in offer.target_landlords.all()]
+    landlord_id = job_staff_landlord_id(user)
+    if landlord_id is not None:
+        return [landlord_id] if landlord_id in targets else []
+    if employer_id_of(user) == offer.employer_id:
+        return targets
+    return []
+
+
+def offer_candidates(*, user: User, offer: Offer, limit: int = 20) -> list[CandidateCard]:
+    """Ranked anonymised cards: the SQL ranking, then one query each for ROME codes, skills,
+    existing matches and volunteer hours, whatever the number of cards."""
+    landlord_ids = candidate_landlord_ids(user=user, offer=offer)
+    features = matching.OfferFeatures.of(offer)
+    qs = matching.candidate_queryset(
+        features, landlord_ids=landlord_ids, today=clock.today(), limit=limit
+    )
+    rows = list(
+        qs.prefetch_related(
+            Prefetch("romes", queryset=ProfileRome.objects.order_by("rome_code")),
+            Prefetch("skill_rows", queryset=ProfileSkill.objects.order_by("skill")),
+        )
+    )
+    matches = {
+        m.tenant_id: m
+        for m in Match.objects.filter(offer=offer, tenant_id__in=[r.tenant_id for r in rows])
+    }
+    hours = volunteer_hours_for([r.tenant_id for r in rows]) if rows else {}
+    label = offer.title
+    cards = []
+    for row in rows:
+        score = matching.score_from_row(row, features)
+        score.reasons = matching.reasons_for(score=score, rome_label=label, offer=features)
+        cards.append(
+            CandidateCard(
+                profile=row,
+                score=score,
+                volunteer_hours=float(hours.get(row.tenant_id, 0) or 0),
+                match=matches.get(row.tenant_id),
+            )
+        )
+    return cards
+
+
+# --- Matches -----------------------------------------------------------------------------
+
+
+def match_list_for_user(*, user: User) -> QuerySet[Match]:
+    qs = Match.objects.select_related(
+        "offer__employer",
+        "tenant__user",
+        "tenant__job_profile",
+        "landlord",
+    )
+    tenant = tenant_of(user)
+    if tenant is not None:
+        return qs.filter(tenant=tenant)
+    landlord_id = job_staff_landlord_id(user)
+    if landlord_id is not None:
+        return qs.filter(landlord_id=landlord_id)
+    employer_id = employer_id_of(user)
+    if employer_id is not None:
+        return qs.filter(offer__employer_id=employer_id, proposed_at__isnull=False)
+    return qs.none()
+
+
+def match_transitions(*, match: Match) -> QuerySet[MatchTransition]:
+    return match.transitions.order_by("at", "id")
+
+
+# --- Stats -------------------------------------------------------------------------------
+
+
+def job_stats(*, user: User) -> dict:
+    """The landlord's pipeline: matches by state, hires, median days to the employer's answer."""
+    landlord_id = job_staff_landlord_id(user)
+    matches = Match.objects.filter(landlord_id=landlord_id)
+    by_state = {
+        row["state"]: row["n"]
+        for row in matches.values("state").annotate(n=Count("id")).order_by("state")
+    }
+    answered = matches.filter(proposed_at__isnull=False, answered_at__isnull=False).values_list(
+        "proposed_at", "answered_at"
+    )
+    delays = [
+        (answered_at - proposed_at).total_seconds() / 86400 for proposed_at, answered_at in answered
+    ]
+    waiting = matches.filter(state=Match.State.INTERESTED).count()
+    return {
+        "matches_by_state": {state: by_state.get(state, 0) for state in Match.State.values},
+        "hires": by_state.get(Match.State.HIRED, 0),
+        "waiting_for_staff": waiting,
+        "median_days_to_employer_answer": round(median(delays), 1) if delays else None,
+        "published_offers": Offer.objects.filter(
+            target_landlords=landlord_id, status=Offer.Status.PUBLISHED
+        ).count(),
+        "profiles_with_matching_consent": JobProfile.objects.filter(
+            landlord_id=landlord_id, matching_consent=True
+        ).count(),
+    }
