@@ -9,15 +9,17 @@ from .models import RateCounter
 
 
 def _locked_counter(key: str, at: datetime) -> RateCounter:
-    counter = RateCounter.objects.select_for_update().filter(key=key).first()
-    if counter is None:
+    """The key's row, locked until the caller's transaction ends (created if missing)."""
+    while True:
+        counter = RateCounter.objects.select_for_update().filter(key=key).first()
+        if counter is not None:
+            return counter
         try:
             with transaction.atomic():
-                RateCounter.objects.create(key=key, window_started_at=at)
+                # A new row stays locked by this transaction until it commits.
+                return RateCounter.objects.create(key=key, window_started_at=at)
         except IntegrityError:
-            pass  # a concurrent request created it first
-        counter = RateCounter.objects.select_for_update().get(key=key)
-    return counter
+            continue  # a concurrent request created it first: lock theirs
 
 
 def blocked_until(key: str) -> datetime | None:
@@ -48,4 +50,5 @@ def hit(key: str, *, limit: int, window: timedelta, block_for: timedelta | None 
 
 
 def reset(key: str) -> None:
-    RateCounter.objects.filter(key=key).delete()
+    # Zeroed rather than deleted: concurrent requests may be waiting on this row's lock.
+    RateCounter.objects.filter(key=key).update(count=0, blocked_until=None)

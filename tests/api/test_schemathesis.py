@@ -5,7 +5,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
@@ -28,7 +30,19 @@ CHECKS = [
 SESSION_ENDING = {"/api/v1/me/sessions/revoke/", "/api/v1/me/password/", "/api/v1/auth/logout/"}
 
 
+@pytest.fixture
+def _keep_the_test_connection():
+    """Like Django's test client: a request must not close the test's transaction-bound
+    connection (request_finished closes connections whose autocommit looks wrong)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.mark.django_db
+@pytest.mark.usefixtures("_keep_the_test_connection")
 @pytest.mark.parametrize("role", ["anonymous", "tenant_a", "staff_a", "employer"])
 def test_every_operation_conforms_to_the_schema(world, role):
     schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
