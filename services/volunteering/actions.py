@@ -7,12 +7,13 @@ concurrency. Notifications are written in the same transaction (a rollback sends
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -75,6 +76,17 @@ def _lock_volunteer(tenant: Tenant) -> Volunteer:
     return volunteer
 
 
+def _lock_volunteers(tenant_ids: list[int]) -> None:
+    """Lock several volunteers at once (a slot move), after the slot's, in id order; the rows
+    of tenants who never went through `_lock_volunteer` need no lock (nothing confirmed)."""
+    list(
+        Volunteer.objects.select_for_update()
+        .filter(tenant_id__in=tenant_ids)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
 def _lock_mission(mission_id: int) -> Mission:
     """The one place a mission row is locked (status changes, edits)."""
     return Mission.objects.select_for_update().get(pk=mission_id)
@@ -111,11 +123,14 @@ def _taken(slot: Slot) -> int:
     ).count()
 
 
+HOLDING = (S.CONFIRMED, S.ATTENDED)  # a tenant's place at a time (attended: during the slot)
+
+
 def _overlapping_confirmed(tenant: Tenant, slot: Slot) -> bool:
     return (
         Signup.objects.filter(
             tenant=tenant,
-            status=S.CONFIRMED,
+            status__in=HOLDING,
             slot__starts_at__lt=slot.ends_at,
             slot__ends_at__gt=slot.starts_at,
         )
@@ -157,7 +172,9 @@ def _fill(slot: Slot, now: datetime) -> list[Signup]:
         signup.offered_at = now
         signup.offer_expires_at = deadline
         signup.offer_shared = shared
-        signup.save(update_fields=["status", "offered_at", "offer_expires_at", "offer_shared"])
+        signup.save(
+            update_fields=["status", "offered_at", "offer_expires_at", "offer_shared", "updated_at"]
+        )
         notify(
             recipients=[signup.tenant.user],
             kind=kinds.PLACE_OFFERED,
@@ -261,7 +278,7 @@ def signup_cancel(*, signup: Signup, actor: User, expected_status: str | None = 
     _move(signup, S.CANCELLED, actor=actor, now=now, reason=reason)
     signup.cancelled_at = now
     signup.cancel_reason = reason
-    signup.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+    signup.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
     if not by_tenant:
         notify(
             recipients=[signup.tenant.user],
@@ -306,7 +323,7 @@ def offer_accept(*, signup: Signup, tenant: Tenant, expected_status: str | None 
     _move(signup, S.CONFIRMED, actor=tenant.user, now=now, reason="offer_accepted")
     signup.confirmed_at = now
     signup.offer_shared = False
-    signup.save(update_fields=["status", "confirmed_at", "offer_shared"])
+    signup.save(update_fields=["status", "confirmed_at", "offer_shared", "updated_at"])
     _touch(slot, now)
     if shared and _taken(slot) >= slot.capacity:
         # The place is gone: the others wait again, keeping their place in the queue
@@ -315,7 +332,7 @@ def offer_accept(*, signup: Signup, tenant: Tenant, expected_status: str | None 
             _move(other, S.WAITLISTED, actor=None, now=now, reason="place_taken")
             other.offer_shared = False
             other.offer_expires_at = None
-            other.save(update_fields=["status", "offer_shared", "offer_expires_at"])
+            other.save(update_fields=["status", "offer_shared", "offer_expires_at", "updated_at"])
     return signup
 
 
@@ -352,12 +369,20 @@ def _expire_slot_offers(*, slot_id: int, now: datetime) -> int:
             signup.offer_shared = False
             signup.offered_at = None
             signup.offer_expires_at = None
-            signup.save(update_fields=["status", "offer_shared", "offered_at", "offer_expires_at"])
+            signup.save(
+                update_fields=[
+                    "status",
+                    "offer_shared",
+                    "offered_at",
+                    "offer_expires_at",
+                    "updated_at",
+                ]
+            )
             continue
         _move(signup, S.CANCELLED, actor=None, now=now, reason=Signup.CancelReason.OFFER_LAPSED)
         signup.cancelled_at = now
         signup.cancel_reason = Signup.CancelReason.OFFER_LAPSED
-        signup.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+        signup.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
         notify(
             recipients=[signup.tenant.user],
             kind=kinds.OFFER_LAPSED,
@@ -376,11 +401,25 @@ InvalidResidence = invalid("invalid_residence", _("Unknown residence."))
 InvalidSlot = invalid("invalid_slot", _("A slot must end after it starts and be in the future."))
 InvalidTransition = conflict("invalid_transition", _("This status change is not possible."))
 StaleStatus = conflict("stale_status", _("The mission changed meanwhile; reload it."))
+SignupsOutsideResidence = conflict(
+    "signups_outside_residence",
+    _(
+        "Tenants of other residences are signed up: cancel their sign-ups before restricting "
+        "the mission to one residence."
+    ),
+)
+MissionNotOver = conflict(
+    "mission_not_over",
+    _("A slot of this mission is still to come: cancel the mission or wait for its end."),
+)
 CapacityBelowTaken = conflict(
     "capacity_below_taken", _("The capacity cannot go below the places already taken.")
 )
 UnknownSlot = invalid("unknown_slot", _("Unknown slot."))
 NoSlot = invalid("no_slot", _("A mission needs at least one slot."))
+# Said by the API while parsing volunteering input (declared here for their translations).
+NEW_SLOT_INCOMPLETE = _("A new slot needs starts_at, ends_at and capacity.")
+LAT_WITHOUT_LNG = _("Send both lat and lng.")
 
 MISSION_FIELDS = (
     "title",
@@ -475,7 +514,7 @@ def _cancel_slot_signups(slot: Slot, *, actor: User, reason: str, now: datetime)
         _move(signup, S.CANCELLED, actor=actor, now=now, reason=reason)
         signup.cancelled_at = now
         signup.cancel_reason = reason
-        signup.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+        signup.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
         notify(
             recipients=[signup.tenant.user],
             kind=kinds.MISSION_CANCELLED,
@@ -484,6 +523,54 @@ def _cancel_slot_signups(slot: Slot, *, actor: User, reason: str, now: datetime)
         )
         count += 1
     return count
+
+
+SlotMoveOverlaps = conflict(
+    "slot_move_overlaps",
+    _(
+        "Some confirmed volunteers are on another slot at that time: "
+        "cancel their sign-ups or choose another time."
+    ),
+)
+
+
+def _slot_move(slot: Slot, *, starts_at: datetime, ends_at: datetime, now: datetime) -> None:
+    """Move a slot (locked by the caller) that has not started. Refused when one of its
+    confirmed tenants holds another slot at the new time (two confirmed slots never overlap).
+    Reminders are sent again for the new time; offers keep to the 2 h before the new start."""
+    if now >= slot.starts_at:
+        raise SlotStarted()
+    _check_slot_times(starts_at, ends_at, now)
+    holders = list(
+        Signup.objects.filter(slot=slot, status=S.CONFIRMED).values_list("tenant_id", flat=True)
+    )
+    if holders:
+        _lock_volunteers(holders)
+        clash = (
+            Signup.objects.filter(
+                tenant_id__in=holders,
+                status__in=HOLDING,
+                slot__starts_at__lt=ends_at,
+                slot__ends_at__gt=starts_at,
+            )
+            .exclude(slot=slot)
+            .exists()
+        )
+        if clash:
+            raise SlotMoveOverlaps()
+    slot.starts_at, slot.ends_at = starts_at, ends_at
+    Signup.objects.filter(slot=slot, status=S.CONFIRMED).update(
+        reminder_sent_at=None, updated_at=now
+    )
+    Signup.objects.filter(
+        slot=slot,
+        status=S.OFFERED,
+        offer_shared=False,
+        offer_expires_at__gt=starts_at - LAST_CALL,
+    ).update(offer_expires_at=starts_at - LAST_CALL, updated_at=now)
+    Signup.objects.filter(slot=slot, status=S.OFFERED, offer_shared=True).update(
+        offer_expires_at=starts_at, updated_at=now
+    )
 
 
 @transaction.atomic
@@ -510,10 +597,19 @@ def mission_update(
             setattr(mission, key, data[key])
     if residence is not ...:
         mission.residence = _residence_for(mission.landlord_id, residence)
+        outsiders = Signup.objects.filter(
+            slot__mission=mission, status__in=PENDING, slot__ends_at__gt=now
+        ).exclude(tenant__tenancy__residence=mission.residence)
+        if mission.residence is not None and outsiders.exists():
+            raise SignupsOutsideResidence()
     new_status = data.get("status")
     if new_status and new_status != mission.status:
         if new_status not in TRANSITIONS.get(mission.status, set()):
             raise InvalidTransition()
+        if new_status == Mission.Status.COMPLETED and (
+            mission.slots.filter(status=Slot.Status.OPEN, ends_at__gt=now).exists()
+        ):
+            raise MissionNotOver()
         mission.status = new_status
     mission.save()
 
@@ -531,8 +627,7 @@ def mission_update(
         ends_at = spec.get("ends_at", slot.ends_at)
         moved = (starts_at, ends_at) != (slot.starts_at, slot.ends_at)
         if moved:
-            _check_slot_times(starts_at, ends_at, now)
-            slot.starts_at, slot.ends_at = starts_at, ends_at
+            _slot_move(slot, starts_at=starts_at, ends_at=ends_at, now=now)
         capacity = spec.get("capacity", slot.capacity)
         if capacity < _taken(slot):
             raise CapacityBelowTaken()
@@ -546,8 +641,13 @@ def mission_update(
             _fill(slot, now)
 
     if mission.status == Mission.Status.CANCELLED:
-        for slot_row in mission.slots.filter(status=Slot.Status.OPEN).order_by("id"):
+        # The slots that have not started are cancelled; those that took place keep their
+        # sign-ups, so attendance can still be marked (and points earned) for them.
+        upcoming = mission.slots.filter(status=Slot.Status.OPEN, starts_at__gt=now)
+        for slot_row in upcoming.order_by("id"):
             slot = _lock_slot(slot_row.pk)
+            slot.status = Slot.Status.CANCELLED
+            slot.save(update_fields=["status", "updated_at"])
             _cancel_slot_signups(
                 slot, actor=actor, reason=Signup.CancelReason.MISSION_CANCELLED, now=now
             )
@@ -652,6 +752,7 @@ NotAttendable = conflict(
     "not_attendable", _("Only confirmed sign-ups can be marked attended or no-show.")
 )
 UnknownSignup = invalid("unknown_signup", _("This sign-up is not on this slot."))
+DuplicateSignup = invalid("duplicate_signup", _("Each sign-up may be marked only once."))
 
 
 def _attendance_key(signup: Signup) -> str:
@@ -669,7 +770,9 @@ def _set_attendance(
     _move(signup, target, actor=actor, now=now, reason="attendance")
     signup.attendance_marked_at = now
     signup.attendance_marked_by = actor
-    signup.save(update_fields=["status", "attendance_marked_at", "attendance_marked_by"])
+    signup.save(
+        update_fields=["status", "attendance_marked_at", "attendance_marked_by", "updated_at"]
+    )
     if attended and mission.points:
         loyalty.points_award(
             tenant=signup.tenant,
@@ -702,6 +805,10 @@ def attendance_mark(*, actor: User, slot: Slot, marks: list[tuple[Any, bool]]) -
     if now < slot.starts_at:
         raise AttendanceTooEarly()
     wanted = {str(public_id): attended for public_id, attended in marks}
+    if len(wanted) != len(marks):
+        counts = Counter(str(public_id) for public_id, _attended in marks)
+        twice = sorted(public_id for public_id, n in counts.items() if n > 1)
+        raise DuplicateSignup(fields={"signup": twice})
     signups = {
         str(s.public_id): s
         for s in Signup.objects.filter(slot=slot, public_id__in=list(wanted)).select_related(
@@ -751,8 +858,11 @@ def _check_in(*, tenant: Tenant, slot: Slot, code: str) -> Signup:
         raise CheckinClosed()
     if not checkin.code_matches(slot.checkin_secret, code, now):
         raise InvalidCheckinCode(fields={"code": [str(InvalidCheckinCode.default_message)]})
+    # A no-show marked early in the slot is corrected by a late arrival's check-in.
     signup = (
-        Signup.objects.filter(slot=slot, tenant=tenant, status__in=(S.CONFIRMED, S.ATTENDED))
+        Signup.objects.filter(
+            slot=slot, tenant=tenant, status__in=(S.CONFIRMED, S.NO_SHOW, S.ATTENDED)
+        )
         .select_related("tenant")
         .first()
     )
@@ -762,7 +872,7 @@ def _check_in(*, tenant: Tenant, slot: Slot, code: str) -> Signup:
         return signup
     _set_attendance(signup, attended=True, actor=tenant.user, now=now, mission=slot.mission)
     signup.checked_in_at = now
-    signup.save(update_fields=["checked_in_at"])
+    signup.save(update_fields=["checked_in_at", "updated_at"])
     return signup
 
 
@@ -784,6 +894,34 @@ def checkin_code_for(*, actor: User, slot: Slot) -> dict:
         "valid_from": slot.starts_at,
         "valid_until": slot.ends_at,
     }
+
+
+# --- completion -------------------------------------------------------------------------
+
+
+def missions_complete(*, now: datetime | None = None) -> int:
+    """Published missions whose last open slot has ended become `completed` (periodic task;
+    safe to rerun). A mission whose slots were all cancelled is left to staff."""
+    now = now or clock.now()
+    open_slots = Slot.objects.filter(mission=OuterRef("pk"), status=Slot.Status.OPEN)
+    over = (
+        Mission.objects.filter(status=Mission.Status.PUBLISHED)
+        .filter(Exists(open_slots))
+        .exclude(Exists(open_slots.filter(ends_at__gte=now)))
+        .values_list("pk", flat=True)
+        .order_by("pk")
+    )
+    completed = 0
+    for mission_id in list(over):
+        with transaction.atomic():
+            mission = _lock_mission(mission_id)
+            ongoing = mission.slots.filter(status=Slot.Status.OPEN, ends_at__gte=now).exists()
+            if mission.status != Mission.Status.PUBLISHED or ongoing:
+                continue
+            mission.status = Mission.Status.COMPLETED
+            mission.save(update_fields=["status", "updated_at"])
+            completed += 1
+    return completed
 
 
 # --- reminders --------------------------------------------------------------------------

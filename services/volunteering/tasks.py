@@ -15,8 +15,11 @@ def expire_offers() -> int:
 
 @shared_task(name="volunteering.send_reminders")
 def send_reminders() -> int:
-    """The 24 h reminder before a confirmed slot and the follow-up after it."""
-    return actions.reminders_send() + actions.followups_send()
+    """The 24 h reminder before a confirmed slot and the follow-up after it; missions whose
+    last slot has ended become completed."""
+    sent = actions.reminders_send() + actions.followups_send()
+    actions.missions_complete()
+    return sent
 
 
 @periodic_tasks

@@ -5,6 +5,7 @@ from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from services.volunteering.actions import LAT_WITHOUT_LNG, NEW_SLOT_INCOMPLETE
 from services.volunteering.models import Mission, Signup, Slot
 from services.volunteering.selectors import DISTANCE_SCALE
 
@@ -124,7 +125,7 @@ class VolunteeringSlotUpdateInput(serializers.Serializer):
 
     def validate(self, attrs):
         if "id" not in attrs and not {"starts_at", "ends_at", "capacity"} <= set(attrs):
-            raise serializers.ValidationError("A new slot needs starts_at, ends_at and capacity.")
+            raise serializers.ValidationError(NEW_SLOT_INCOMPLETE)
         return attrs
 
 
@@ -197,7 +198,7 @@ class VolunteeringMissionFilterInput(serializers.Serializer):
 
     def validate(self, attrs):
         if ("lat" in attrs) != ("lng" in attrs):
-            raise serializers.ValidationError({"lng": ["Send both lat and lng."]})
+            raise serializers.ValidationError({"lng": [LAT_WITHOUT_LNG]})
         return attrs
 
 

@@ -90,3 +90,37 @@ def test_a_tenant_signing_up_to_two_overlapping_slots_at_once_gets_one(world):
     assert (names.count("Signup"), names.count("OverlappingSignup")) == (6, 6)
     for tenant in tenants:
         assert Signup.objects.filter(tenant=tenant, status="confirmed").count() == 1
+
+
+def test_moving_a_slot_while_its_volunteer_signs_up_at_the_new_time_keeps_one(world):
+    """The move locks its confirmed volunteers (after the slot), as a sign-up does: the two
+    cannot both pass their overlap checks."""
+    mission = MissionFactory(landlord=world.landlord_a)
+    start = clock.now().replace(microsecond=0) + dt.timedelta(days=2)
+    moving = SlotFactory(mission=mission, starts_at=start, ends_at=start + dt.timedelta(hours=2))
+    other = SlotFactory(
+        mission=mission,
+        starts_at=start + dt.timedelta(hours=5),
+        ends_at=start + dt.timedelta(hours=7),
+    )
+    tenant = TenantFactory(residence=world.residence_a)
+    actions.signup_create(tenant=tenant, slot=moving)
+    new_times = {"starts_at": other.starts_at, "ends_at": other.ends_at}
+
+    results = run_concurrently(
+        [
+            lambda: actions.mission_update(
+                actor=world.staff_a.user,
+                mission=mission,
+                data={},
+                slots=[{"id": moving.public_id, **new_times}],
+            ),
+            lambda: actions.signup_create(tenant=tenant, slot=other),
+        ]
+    )
+
+    names = sorted(type(r).__name__ for r in results)
+    assert names in (["Mission", "OverlappingSignup"], ["Signup", "SlotMoveOverlaps"])
+    assert Signup.objects.filter(tenant=tenant, status="confirmed").count() == (
+        1 if "OverlappingSignup" in names else 2
+    )
