@@ -320,6 +320,9 @@ LandlordNotPartner = invalid(
     "landlord_not_partner", _("Offers may only target landlords partnered with the employer.")
 )
 InvalidOfferStatus = conflict("invalid_offer_status", _("The offer cannot go to that status now."))
+OfferNotEditable = conflict(
+    "offer_not_editable", _("A filled or closed offer cannot be edited any more.")
+)
 
 OFFER_STATUS_STEPS = {
     Offer.Status.DRAFT: {Offer.Status.PUBLISHED, Offer.Status.CLOSED},
@@ -420,9 +423,26 @@ def offer_create(*, actor: User, employer: Employer, data: dict, target_landlord
 
 @transaction.atomic
 def offer_update(*, actor: User, offer: Offer, data: dict, target_landlords=None) -> Offer:
-    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    offer = workflow.offer_lock(offer.pk)
     if not can_manage_offer(actor=actor, offer=offer):
         raise OfferNotAllowed()
+    if offer.status in (Offer.Status.FILLED, Offer.Status.CLOSED):
+        changed = [n for n in OFFER_FIELDS if n in data and data[n] != getattr(offer, n)]
+        if data.get("appellation") and data["appellation"] != getattr(
+            offer.appellation, "code", None
+        ):
+            changed.append("appellation")
+        if data.get("rome_code") and data["rome_code"] != offer.rome_code:
+            changed.append("rome_code")
+        if target_landlords is not None and {t.pk for t in target_landlords} != {
+            t.pk for t in offer.target_landlords.all()
+        }:
+            changed.append("target_landlords")
+        if changed:
+            raise OfferNotEditable(
+                fields={name: [str(OfferNotEditable.default_message)] for name in changed},
+                extra={"status": offer.status},
+            )
     for name in OFFER_FIELDS:
         if name in data:
             setattr(offer, name, data[name])
@@ -440,9 +460,13 @@ def offer_update(*, actor: User, offer: Offer, data: dict, target_landlords=None
     offer.full_clean(exclude=["target_landlords", "created_by", "appellation"])
     offer.save()
     if target_landlords is not None:
-        offer.target_landlords.set(
-            _targets(actor=actor, employer=offer.employer, wanted=target_landlords)
-        )
+        targets = _targets(actor=actor, employer=offer.employer, wanted=target_landlords)
+        landlord_id = job_staff_landlord_id(actor)
+        if landlord_id is not None:
+            # Staff (un)target their own landlord only; the others the employer chose stay.
+            others = [t for t in offer.target_landlords.all() if t.pk != landlord_id]
+            targets = others + targets
+        offer.target_landlords.set(targets)
     if offer.status in (Offer.Status.FILLED, Offer.Status.CLOSED):
         workflow.close_open_matches(offer=offer, note=f"offer {offer.status}")
     return offer
@@ -462,6 +486,14 @@ def match_express_interest(*, user: User, offer: Offer) -> tuple[Match, bool]:
     tenant = tenant_of(user)
     if tenant is None:
         raise NotATenant()
+    with transaction.atomic():
+        # The offer row is locked and read again: an offer being closed meanwhile either
+        # refuses the interest or closes the new match, never leaves it open on a closed offer.
+        offer = workflow.offer_lock(offer.pk)
+        return _express_interest(user=user, tenant=tenant, offer=offer)
+
+
+def _express_interest(*, user: User, tenant, offer: Offer) -> tuple[Match, bool]:
     if offer.status != Offer.Status.PUBLISHED:
         raise OfferNotOpen()
     profile = profile_ensure(tenant=tenant)
@@ -621,7 +653,7 @@ def offers_expire_and_warn() -> dict[str, int]:
     idle = Offer.objects.filter(status=Offer.Status.PUBLISHED).order_by("id")
     for offer in idle.filter(last_activity_at__lte=now - timedelta(days=OFFER_IDLE_DAYS)):
         with transaction.atomic():
-            locked = Offer.objects.select_for_update().get(pk=offer.pk)
+            locked = workflow.offer_lock(offer.pk)
             if locked.status != Offer.Status.PUBLISHED:
                 continue
             locked.status = Offer.Status.CLOSED

@@ -11,6 +11,7 @@ the two agree exactly. See docs/jobs.md for the parts, the fairness rules and th
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -227,45 +228,81 @@ def distance_band(km: float) -> str:
     return "20+ km"
 
 
+def reason_label(code: str, args: dict) -> str:
+    """One reason's sentence in the active language. Matches store the `args` with each
+    reason, so every reader (tenant, staff, employer) reads it in their own language."""
+    if code == "rome_exact":
+        return str(args.get("job", ""))
+    if code == "rome_domain":
+        return str(_("Related job: %s") % args.get("job", ""))
+    if code == "experience":
+        return str(_("Experience in this job"))
+    if code == "distance":
+        return str(args.get("distance", ""))
+    if code == "skills":
+        count = int(args.get("count", 0))
+        return ngettext("%(count)d skill in common", "%(count)d skills in common", count) % {
+            "count": count
+        }
+    if code == "contract":
+        contract = str(ContractType(args["contract"]).label)
+        if args.get("hours"):
+            contract = str(_("%(contract)s %(hours)d h/week")) % {
+                "contract": contract,
+                "hours": args["hours"],
+            }
+        return contract
+    if code == "availability":
+        return str(_("Available in time"))
+    if code == "licence":
+        return str(_("Has a driving licence"))
+    return str(args.get("label", ""))
+
+
+def localized_reasons(reasons) -> list[dict]:
+    """Stored reasons as `{code, label}` in the active language (older rows without `args`
+    keep the label they were stored with)."""
+    out = []
+    for reason in reasons or ():
+        label = reason.get("label", "")
+        if "args" in reason:
+            with contextlib.suppress(KeyError, TypeError, ValueError):
+                label = reason_label(reason["code"], reason["args"])
+        out.append({"code": reason.get("code", ""), "label": label})
+    return out
+
+
 def reasons_for(
     *, score: Score, rome_label: str, offer: OfferFeatures, exact_distance: bool = False
 ) -> list[dict]:
     """The sentences the app shows: "Agent d'entretien — 4 km — 3 skills in common — CDI 24 h".
 
     The distance is a band ("2-5 km") unless `exact_distance` (the tenant's own feed): what
-    an employer may see of where a candidate lives.
+    an employer may see of where a candidate lives. Each reason keeps its `args` so a stored
+    match renders it again in its reader's language (`localized_reasons`).
     """
-    reasons = []
+    found: list[tuple[str, dict]] = []
     if score.parts["rome"] == ROME_EXACT:
-        reasons.append({"code": "rome_exact", "label": str(rome_label)})
+        found.append(("rome_exact", {"job": str(rome_label)}))
     elif score.parts["rome"] == ROME_DOMAIN:
-        reasons.append({"code": "rome_domain", "label": str(_("Related job: %s") % rome_label)})
+        found.append(("rome_domain", {"job": str(rome_label)}))
     if score.parts["experience"]:
-        reasons.append({"code": "experience", "label": str(_("Experience in this job"))})
+        found.append(("experience", {}))
     distance = (
         f"{max(1, round(score.distance_km))} km"
         if exact_distance
         else distance_band(score.distance_km)
     )
-    reasons.append({"code": "distance", "label": distance})
+    found.append(("distance", {"distance": distance}))
     if score.common_skills:
-        label = ngettext(
-            "%(count)d skill in common", "%(count)d skills in common", score.common_skills
-        ) % {"count": score.common_skills}
-        reasons.append({"code": "skills", "label": label})
+        found.append(("skills", {"count": score.common_skills}))
     if score.parts["contract"] == CONTRACT_WANTED:
-        contract = str(ContractType(offer.contract_type).label)
-        if offer.hours_per_week:
-            contract = str(_("%(contract)s %(hours)d h/week")) % {
-                "contract": contract,
-                "hours": offer.hours_per_week,
-            }
-        reasons.append({"code": "contract", "label": contract})
+        found.append(("contract", {"contract": offer.contract_type, "hours": offer.hours_per_week}))
     if score.parts["availability"] == AVAILABLE_NOW:
-        reasons.append({"code": "availability", "label": str(_("Available in time"))})
+        found.append(("availability", {}))
     if offer.driving_licence_required and score.parts["licence"]:
-        reasons.append({"code": "licence", "label": str(_("Has a driving licence"))})
-    return reasons
+        found.append(("licence", {}))
+    return [{"code": code, "label": reason_label(code, args), "args": args} for code, args in found]
 
 
 # --- The SQL version ---------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Who may do what in jobs. Actions check these again, whatever the caller."""
 
+import uuid
+
 from django.core.exceptions import ObjectDoesNotExist
 
 from services.accounts.models import Staff, User
@@ -74,3 +76,14 @@ def profile_of(tenant):
         return tenant.job_profile
     except ObjectDoesNotExist:
         return None
+
+
+def candidate_pseudonym(*, profile, offer, side: str | None) -> uuid.UUID:
+    """How a candidate is named to `side`. Job staff get the profile's id; an employer a
+    pseudonym of its own for each offer and workplace, so the distance bands of several
+    offers, or of one offer moved around, cannot be put together to locate a tenant, nor a
+    name once revealed be recognised on other cards after the tenant withdrew the consent."""
+    if side == "staff" or side == "tenant":
+        return profile.public_id
+    place = f"{float(offer.latitude):.5f},{float(offer.longitude):.5f}"
+    return uuid.uuid5(offer.public_id, f"{profile.public_id}@{place}")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from statistics import median
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from services.accounts.models import User
 from services.core import clock
+from services.core.errors import invalid, not_allowed
 from services.core.extensions import volunteer_hours_for
 
 from . import matching
@@ -23,7 +26,14 @@ from .models import (
     RomeCode,
     normalize_text,
 )
-from .policies import employer_id_of, job_staff_landlord_id, tenant_of
+from .policies import candidate_pseudonym, employer_id_of, job_staff_landlord_id, tenant_of
+
+# Bad list filters (the views parse query strings; the messages are translated here).
+BadUpdatedSince = invalid("invalid_updated_since", _("updated_since must be an ISO 8601 datetime."))
+BadMaxKm = invalid("invalid_max_km", _("max_km must be a number."))
+BadOfferFilter = invalid("invalid_offer", _("offer must be a UUID."))
+BadFilter = invalid("invalid_filter", _("This filter's value is not valid."))
+UnknownLandlord = invalid("unknown_landlord", _("Unknown landlord."))
 
 # --- ROME reference ----------------------------------------------------------------------
 
@@ -169,16 +179,20 @@ class CandidateCard:
     score: matching.Score
     volunteer_hours: float
     match: Match | None
+    pseudonym: uuid.UUID
 
 
 def candidate_landlord_ids(*, user: User, offer: Offer) -> list[int]:
-    """Staff rank their own landlord's tenants; the employer every targeted landlord's."""
+    """Staff rank their own landlord's tenants; the employer every targeted landlord's that
+    is still its partner."""
     targets = [landlord.pk for landlord in offer.target_landlords.all()]
     landlord_id = job_staff_landlord_id(user)
     if landlord_id is not None:
         return [landlord_id] if landlord_id in targets else []
     if employer_id_of(user) == offer.employer_id:
-        return targets
+        # Only landlords still partnered: ending a partnership stops sharing at once.
+        partners = set(offer.employer.landlords.values_list("pk", flat=True))
+        return [pk for pk in targets if pk in partners]
     return []
 
 
@@ -196,10 +210,13 @@ def offer_candidates(*, user: User, offer: Offer, limit: int = 20) -> list[Candi
             Prefetch("skill_rows", queryset=ProfileSkill.objects.order_by("skill")),
         )
     )
-    matches = {
-        m.tenant_id: m
-        for m in Match.objects.filter(offer=offer, tenant_id__in=[r.tenant_id for r in rows])
-    }
+    existing = Match.objects.filter(offer=offer, tenant_id__in=[r.tenant_id for r in rows])
+    side = "staff" if job_staff_landlord_id(user) is not None else "employer"
+    if side == "employer":
+        # An employer learns of a match only once it is proposed to it: not whether the
+        # tenant was suggested the offer, said "not interested" or withdrew before that.
+        existing = existing.filter(proposed_at__isnull=False)
+    matches = {m.tenant_id: m for m in existing}
     hours = volunteer_hours_for([r.tenant_id for r in rows]) if rows else {}
     label = offer.title
     cards = []
@@ -212,6 +229,7 @@ def offer_candidates(*, user: User, offer: Offer, limit: int = 20) -> list[Candi
                 score=score,
                 volunteer_hours=float(hours.get(row.tenant_id, 0) or 0),
                 match=matches.get(row.tenant_id),
+                pseudonym=candidate_pseudonym(profile=row, offer=offer, side=side),
             )
         )
     return cards
@@ -239,9 +257,21 @@ def match_list_for_user(*, user: User) -> QuerySet[Match]:
     return qs.none()
 
 
-def match_transitions(*, match: Match) -> QuerySet[MatchTransition]:
-    return match.transitions.order_by("at", "id")
+def match_transitions(*, match: Match, side: str | None) -> list[MatchTransition]:
+    """The match's history as `side` may read it. An employer reads it from the proposal
+    on (not whether the tenant first said "not interested"), without the tenant's and the
+    system's notes (e.g. that the tenant was hired elsewhere)."""
+    rows = list(match.transitions.order_by("at", "id"))
+    if side != "employer":
+        return rows
+    shown = [row for row in rows if match.proposed_at and row.at >= match.proposed_at]
+    for row in shown:
+        if row.actor_kind in ("tenant", "system"):
+            row.note = ""
+    return shown
 
+
+NotJobStaff = not_allowed("not_job_staff", _("Only job advisors and admins see job statistics."))
 
 # --- Stats -------------------------------------------------------------------------------
 
@@ -249,6 +279,8 @@ def match_transitions(*, match: Match) -> QuerySet[MatchTransition]:
 def job_stats(*, user: User) -> dict:
     """The landlord's pipeline: matches by state, hires, median days to the employer's answer."""
     landlord_id = job_staff_landlord_id(user)
+    if landlord_id is None:  # community staff: `landlord_id=None` would count untargeted offers
+        raise NotJobStaff()
     matches = Match.objects.filter(landlord_id=landlord_id)
     by_state = {
         row["state"]: row["n"]

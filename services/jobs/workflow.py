@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -75,6 +75,10 @@ IntroductionConsentRequired = conflict(
     "introduction_consent_required",
     _("Agree to be introduced to employers before saying you are interested."),
 )
+IntroductionConsentWithdrawn = conflict(
+    "introduction_consent_withdrawn",
+    _("The tenant no longer agrees to be introduced to employers."),
+)
 
 ALLOWED_FIELDS = {
     "decline_reason",
@@ -92,16 +96,29 @@ def allowed_targets(*, state: str, side: str | None) -> list[str]:
     return [to for (frm, to), step in TRANSITIONS.items() if frm == state and side in step.sides]
 
 
-def _lock_match(pk: int) -> Match:
-    """The one place a match row is locked."""
-    return (
-        Match.objects.select_for_update(of=("self",))
-        .select_related("offer__employer", "tenant__user", "tenant__job_profile")
-        .get(pk=pk)
+def _lock_match(pk: int, *, cascade: Match | None = None) -> Match:
+    """The one place match rows are locked.
+
+    `cascade`: a hire also moves the tenant's other open matches and, when it fills the
+    offer, the offer's open matches; all of them are locked here first, in id order, after
+    the offer (see `match_transition`), so two hires, or a hire and a closing, wait for each
+    other instead of deadlocking.
+    """
+    locking = Match.objects.select_for_update(of=("self",))
+    if cascade is not None:
+        rows = locking.filter(
+            Q(pk=pk)
+            | Q(tenant_id=cascade.tenant_id, state__in=OPEN_STATES)
+            | Q(offer_id=cascade.offer_id, state__in=OPEN_STATES)
+        )
+        list(rows.order_by("id").values_list("id", flat=True))
+    return locking.select_related("offer__employer", "tenant__user", "tenant__job_profile").get(
+        pk=pk
     )
 
 
-def _lock_offer(pk: int) -> Offer:
+def offer_lock(pk: int) -> Offer:
+    """The one place an offer row is locked (before any of its matches)."""
     return Offer.objects.select_for_update().get(pk=pk)
 
 
@@ -116,7 +133,12 @@ def match_transition(
 ) -> Match:
     """Move `match` to `to` as `actor` (None = the system: expiry, cascades)."""
     with transaction.atomic():
-        locked = _lock_match(match.pk)
+        if to == S.HIRED:
+            # Offer first, then matches (as closing an offer does): a hire may fill it.
+            offer_lock(match.offer_id)
+            locked = _lock_match(match.pk, cascade=match)
+        else:
+            locked = _lock_match(match.pk)
         if expected_state is not None and locked.state != expected_state:
             raise StaleState(extra={"state": locked.state})
         step = TRANSITIONS.get((locked.state, to))
@@ -142,6 +164,10 @@ def _apply(match: Match, *, to: str, side: str, actor: User | None, note: str, d
             raise IntroductionConsentRequired()
         match.introduced_at = now
     elif to == S.PROPOSED:
+        # Proposing is introducing: never once the tenant withdrew that consent.
+        profile = profile_of(match.tenant)
+        if profile is None or not profile.introduction_consent:
+            raise IntroductionConsentWithdrawn()
         match.proposed_at = now
         match.reminders_sent = 0
     elif previous in AWAITING_EMPLOYER and to in (S.EMPLOYER_INTERESTED, S.DECLINED, S.POSTPONED):
@@ -266,7 +292,7 @@ def _effects(match: Match, *, previous: str, actor: User | None) -> None:
         )
         for other in others.order_by("id"):
             match_transition(match=other, actor=None, to=S.OBSOLETE, note="tenant hired")
-        offer = _lock_offer(match.offer_id)
+        offer = offer_lock(match.offer_id)
         offer.hires = F("hires") + 1
         offer.save(update_fields=["hires", "updated_at"])
         offer.refresh_from_db(fields=["hires", "positions", "status"])

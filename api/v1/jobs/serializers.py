@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from services.jobs.matching import distance_band
+from services.jobs.matching import distance_band, localized_reasons
 from services.jobs.models import (
     ContractType,
     JobConsent,
@@ -12,7 +12,8 @@ from services.jobs.models import (
     Offer,
     contract_list,
 )
-from services.jobs.policies import profile_of
+from services.jobs.policies import candidate_pseudonym, profile_of
+from services.jobs.selectors import match_transitions
 from services.jobs.workflow import allowed_targets
 
 CONTRACTS_HELP = " | ".join(ContractType.values)
@@ -350,7 +351,10 @@ class JobsCandidateMatchOutput(serializers.Serializer):
 class JobsCandidateOutput(serializers.Serializer):
     """An anonymised card: no name, contact, address, age or photo."""
 
-    id = serializers.UUIDField(source="profile.public_id", help_text="The candidate's pseudonym.")
+    id = serializers.UUIDField(
+        source="pseudonym",
+        help_text="The candidate's pseudonym (an employer's differs from one offer to another).",
+    )
     score = serializers.IntegerField(source="score.total")
     rank_score = serializers.IntegerField(source="score.rank_score")
     reasons = JobsReasonOutput(many=True, source="score.reasons")
@@ -405,7 +409,9 @@ class JobsCandidateIdentityOutput(serializers.Serializer):
     """The tenant behind a match. For an employer, identity fields are null until the
     tenant agreed to be introduced."""
 
-    id = serializers.UUIDField(help_text="The candidate's pseudonym (profile id).")
+    id = serializers.UUIDField(
+        help_text="The candidate's pseudonym: the profile id for staff, per offer for employers."
+    )
     revealed = serializers.BooleanField()
     first_name = serializers.CharField(allow_null=True)
     last_name = serializers.CharField(allow_null=True)
@@ -430,6 +436,7 @@ class JobsMatchOutput(serializers.ModelSerializer):
     employer_message = serializers.SerializerMethodField()
     allowed_transitions = serializers.SerializerMethodField()
     state = serializers.CharField(help_text=STATES_HELP)
+    reasons = serializers.SerializerMethodField()
 
     class Meta:
         model = Match
@@ -467,7 +474,11 @@ class JobsMatchOutput(serializers.ModelSerializer):
         user = obj.tenant.user
         profile = profile_of(obj.tenant)
         return {
-            "id": str(profile.public_id) if profile else None,
+            "id": (
+                str(candidate_pseudonym(profile=profile, offer=obj.offer, side=self._side(obj)))
+                if profile
+                else None
+            ),
             "revealed": revealed,
             "first_name": user.first_name if revealed else None,
             "last_name": user.last_name if revealed else None,
@@ -475,6 +486,11 @@ class JobsMatchOutput(serializers.ModelSerializer):
             "phone": user.phone if revealed else None,
             "has_cv": bool(profile and profile.cv) if revealed else False,
         }
+
+    @extend_schema_field(JobsReasonOutput(many=True))
+    def get_reasons(self, obj):
+        """In the reader's language, whoever's request computed them."""
+        return localized_reasons(obj.reasons)
 
     def get_decline_reason(self, obj) -> str | None:
         if self._side(obj) == "tenant" and not obj.reason_visible_to_tenant:
@@ -499,7 +515,8 @@ class JobsMatchDetailOutput(JobsMatchOutput):
 
     @extend_schema_field(JobsTransitionOutput(many=True))
     def get_transitions(self, obj):
-        return JobsTransitionOutput(obj.transitions.order_by("at", "id"), many=True).data
+        rows = match_transitions(match=obj, side=self._side(obj))
+        return JobsTransitionOutput(rows, many=True).data
 
 
 class JobsMatchProposeInput(serializers.Serializer):

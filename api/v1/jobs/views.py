@@ -15,9 +15,8 @@ from api.idempotency import idempotent
 from api.permissions import EMPLOYER, STAFF, TENANT, PerAction, roles
 from services.accounts.models import Landlord
 from services.accounts.selectors import employer_list_for_user
-from services.core.errors import invalid
 from services.jobs import actions, selectors
-from services.jobs.models import Match, Offer
+from services.jobs.models import ContractType, Match, Offer
 
 from .serializers import (
     JobsCandidatePageOutput,
@@ -39,8 +38,6 @@ from .serializers import (
     JobsStatsOutput,
 )
 
-BadUpdatedSince = invalid("invalid_updated_since", "updated_since must be an ISO 8601 datetime.")
-
 UPDATED_SINCE = OpenApiParameter(
     "updated_since", OpenApiTypes.DATETIME, description="Only rows changed since then."
 )
@@ -50,10 +47,26 @@ def _updated_since(request, qs):
     raw = request.query_params.get("updated_since")
     if not raw:
         return qs
-    when = parse_datetime(raw)
+    try:
+        when = parse_datetime(raw)
+    except ValueError:  # well-formed but impossible, e.g. month 13
+        when = None
     if when is None:
-        raise BadUpdatedSince(fields={"updated_since": ["Invalid datetime."]})
+        message = str(selectors.BadUpdatedSince.default_message)
+        raise selectors.BadUpdatedSince(fields={"updated_since": [message]})
     return qs.filter(updated_at__gte=when)
+
+
+def _choice(request, name: str, choices) -> str | None:
+    """A query-string filter that must be one of `choices` (anything else is a 400, not a
+    database error: PostgreSQL refuses a NUL character in a string)."""
+    value = request.query_params.get(name)
+    if not value:
+        return None
+    if value not in choices:
+        message = str(selectors.BadFilter.default_message)
+        raise selectors.BadFilter(fields={name: [message]})
+    return value
 
 
 def _page_size(request, default: int = 20) -> int:
@@ -75,7 +88,8 @@ class JobsRomeView(APIView):
         responses=JobsRomeOutput(many=True),
     )
     def get(self, request):
-        results = selectors.rome_search(q=request.query_params.get("q", "")[:100])
+        q = request.query_params.get("q", "")[:100].replace("\x00", "")
+        results = selectors.rome_search(q=q)
         return Response(JobsRomeOutput(results, many=True).data)
 
 
@@ -198,8 +212,9 @@ class JobsOfferViewSet(
         if request.user.role == TENANT:
             return self._feed(request)
         qs = _updated_since(request, self.get_queryset())
-        if request.query_params.get("status"):
-            qs = qs.filter(status=request.query_params["status"])
+        wanted = _choice(request, "status", Offer.Status.values)
+        if wanted:
+            qs = qs.filter(status=wanted)
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(JobsOfferOutput(page, many=True).data)
 
@@ -208,12 +223,17 @@ class JobsOfferViewSet(
         try:
             max_km = float(params["max_km"]) if params.get("max_km") else None
         except ValueError:
-            raise invalid("invalid_max_km", "max_km must be a number.")() from None
+            message = str(selectors.BadMaxKm.default_message)
+            raise selectors.BadMaxKm(fields={"max_km": [message]}) from None
+        rome = (params.get("rome") or "").strip()
+        if rome and not (rome.isascii() and rome.isalnum() and len(rome) <= 5):
+            message = str(selectors.BadFilter.default_message)
+            raise selectors.BadFilter(fields={"rome": [message]})
         items = selectors.offer_feed_for_tenant(
             user=request.user,
-            contract=params.get("contract") or None,
+            contract=_choice(request, "contract", ContractType.values),
             max_km=max_km,
-            rome=params.get("rome") or None,
+            rome=rome or None,
             limit=_page_size(request),
         )
         return Response(
@@ -241,8 +261,11 @@ class JobsOfferViewSet(
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         targets = _landlords(values.pop("target_landlords", None))
-        actions.offer_update(actor=request.user, offer=offer, data=values, target_landlords=targets)
-        return Response(JobsOfferOutput(self.get_queryset().get(pk=offer.pk)).data)
+        updated = actions.offer_update(
+            actor=request.user, offer=offer, data=values, target_landlords=targets
+        )
+        # Staff who untarget their own landlord no longer see the offer: show what was saved.
+        return Response(JobsOfferOutput(updated).data)
 
     @extend_schema(
         parameters=[OpenApiParameter("page_size", int)],
@@ -274,7 +297,8 @@ def _employer_for(request, employer_id):
     if request.user.role == EMPLOYER:
         return request.user.employer_member.employer
     if employer_id is None:
-        raise serializers.ValidationError({"employer": ["This field is required."]})
+        required = serializers.Field.default_error_messages["required"]
+        raise serializers.ValidationError({"employer": [required]})
     return get_object_or_404(employer_list_for_user(user=request.user), public_id=employer_id)
 
 
@@ -283,7 +307,8 @@ def _landlords(ids):
         return None
     found = list(Landlord.objects.filter(public_id__in=ids))
     if len(found) != len(set(ids)):
-        raise serializers.ValidationError({"target_landlords": ["Unknown landlord."]})
+        message = str(selectors.UnknownLandlord.default_message)
+        raise selectors.UnknownLandlord(fields={"target_landlords": [message]})
     return found
 
 
@@ -321,13 +346,15 @@ class JobsMatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     )
     def list(self, request, *args, **kwargs):
         qs = _updated_since(request, self.get_queryset())
-        if request.query_params.get("state"):
-            qs = qs.filter(state=request.query_params["state"])
+        wanted = _choice(request, "state", Match.State.values)
+        if wanted:
+            qs = qs.filter(state=wanted)
         if request.query_params.get("offer"):
             try:
                 qs = qs.filter(offer__public_id=request.query_params["offer"])
             except Exception:
-                raise invalid("invalid_offer", "offer must be a UUID.")() from None
+                message = str(selectors.BadOfferFilter.default_message)
+                raise selectors.BadOfferFilter(fields={"offer": [message]}) from None
         page = list(self.paginate_queryset(qs))
         sides, revealed = actions.matches_seen(user=request.user, matches=page)
         context = {"sides": sides, "revealed": revealed}

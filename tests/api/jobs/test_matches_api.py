@@ -5,6 +5,7 @@ import pytest
 from notifications.models import Notification
 from services.jobs import actions
 from services.jobs.models import Match, MatchTransition, Offer, RevealedProfileView
+from services.jobs.policies import candidate_pseudonym
 from tests.conftest import client_for
 from tests.factories import EmployerMemberFactory, TenantFactory
 from tests.factories.jobs import JobProfileFactory, MatchFactory, OfferFactory
@@ -233,7 +234,7 @@ def test_employer_sees_identity_only_after_introduction_and_each_view_is_logged(
     response = employer.get(_url(match))
     text = response.content.decode()
     assert response.json()["candidate"] == {
-        "id": str(profile.public_id),
+        "id": str(candidate_pseudonym(profile=profile, offer=offer, side="employer")),
         "revealed": False,
         "first_name": None,
         "last_name": None,

@@ -2,6 +2,7 @@ import pytest
 
 from services.jobs import actions
 from services.jobs.models import Match, Offer
+from services.jobs.policies import candidate_pseudonym
 from tests.conftest import client_for
 from tests.factories import EmployerFactory, TenantFactory
 from tests.factories.jobs import JobProfileFactory, MatchFactory, OfferFactory
@@ -101,7 +102,8 @@ def test_candidate_cards_are_anonymous(world):
     )
     assert response.status_code == 200
     [card] = response.json()["results"]
-    assert card["id"] == str(profile.public_id)
+    assert card["id"] == str(candidate_pseudonym(profile=profile, offer=offer, side="employer"))
+    assert card["id"] != str(profile.public_id)
     assert card["score"] == 80  # 35 + 5 (one skill) + 15 + 10 + 5 + 5 + 5
     assert card["distance_band"] == "0-2 km"
     assert {"code": "distance", "label": "0-2 km"} in card["reasons"]
@@ -159,7 +161,7 @@ def test_candidates_query_count_does_not_grow(world, n, django_assert_num_querie
     _candidates(n, world)
     client = client_for(world.employer_member.user)
     url = f"/api/v1/jobs/offers/{offer.public_id}/candidates/?page_size=100"
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(url)
     assert len(response.json()["results"]) == n
 

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection, connections
 
 from services.core import clock
+from services.core.errors import DomainError
 from services.jobs import matching, workflow
 from services.jobs.models import Match, MatchTransition
 from tests.factories.jobs import JobProfileFactory, MatchFactory, OfferFactory
@@ -157,3 +158,93 @@ def test_the_ranking_query_uses_the_bounding_box_and_rome_indexes(world):
     assert "latitude >=" in plan and "longitude <=" in plan, plan
     assert "Seq Scan on jobs_profilerome" not in plan, plan
     assert "Seq Scan on jobs_profileskill" not in plan, plan
+
+
+def _race(*calls):
+    """Run each call in its own thread and connection, all released at once: outcomes."""
+    barrier = threading.Barrier(len(calls))
+    outcomes = []
+
+    def run(call):
+        try:
+            barrier.wait()
+            call()
+            outcomes.append("ok")
+        except DomainError:  # stale, invalid transition or status: a clean 4xx
+            outcomes.append("refused")
+        except Exception as exc:  # a deadlock is an OperationalError: a 500 for the client
+            outcomes.append(f"error: {exc.__class__.__name__}")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(outcomes)
+
+
+def test_two_concurrent_hires_of_one_tenant_never_deadlock(world):
+    """Hiring a tenant on two offers at once: one hire wins, the other is refused (its match
+    became obsolete); before, each locked its own match then waited for the other's."""
+    from tests.factories import TenantFactory
+
+    employer = world.employer_member.user
+    for _round in range(3):
+        tenant = TenantFactory(residence=world.residence_a)
+        JobProfileFactory(tenant=tenant)
+        matches = [
+            MatchFactory(
+                tenant=tenant,
+                offer=OfferFactory(employer=world.employer_a),
+                state=Match.State.INTERVIEW,
+            )
+            for _ in range(2)
+        ]
+
+        def hire(match):
+            return lambda: workflow.match_transition(
+                match=match,
+                actor=employer,
+                to="hired",
+                expected_state="interview",
+                data={"hire_start_date": clock.today()},
+            )
+
+        assert _race(*(hire(m) for m in matches)) == ["ok", "refused"]
+        states = sorted(Match.objects.filter(tenant=tenant).values_list("state", flat=True))
+        assert states == ["hired", "obsolete"]
+
+
+def test_a_hire_and_closing_the_offer_at_once_never_deadlock(world):
+    """The last position filled closes the offer's open matches while the employer closes
+    the offer: both lock the offer first, then its matches."""
+    from services.jobs import actions
+    from tests.factories import TenantFactory
+
+    employer = world.employer_member.user
+    for _round in range(3):
+        offer = OfferFactory(employer=world.employer_a)
+        matches = []
+        for _ in range(3):
+            tenant = TenantFactory(residence=world.residence_a)
+            JobProfileFactory(tenant=tenant)
+            matches.append(MatchFactory(tenant=tenant, offer=offer, state=Match.State.INTERVIEW))
+        hire = matches[-1]
+
+        def do_hire(hire=hire):
+            workflow.match_transition(
+                match=hire,
+                actor=employer,
+                to="hired",
+                expected_state="interview",
+                data={"hire_start_date": clock.today()},
+            )
+
+        def do_close(offer=offer):
+            actions.offer_update(actor=employer, offer=offer, data={"status": "closed"})
+
+        outcomes = _race(do_hire, do_close)
+        assert all(not o.startswith("error") for o in outcomes), outcomes
+        assert Match.objects.filter(offer=offer, state__in=workflow.OPEN_STATES).count() == 0
