@@ -13,6 +13,8 @@ Concurrency rules (see docs/loyalty.md):
 
 from __future__ import annotations
 
+import calendar
+import hashlib
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -66,6 +68,7 @@ UnknownTenant = invalid("unknown_tenant", _("Unknown tenant."))
 InvalidUpdatedSince = invalid(
     "invalid_updated_since", _("updated_since must be an ISO 8601 date-time.")
 )
+CodesRequired = invalid("codes_required", _("Send a list of codes or a file."))
 FileTooLarge = invalid("file_too_large", _("The file is larger than 2 MB."))
 InvalidFile = invalid("invalid_file", _("The file must be UTF-8 text."))
 InvalidRange = invalid("invalid_range", _("Choose a range of 1 to 60 months."))
@@ -109,6 +112,22 @@ def _reward_take_one(*, reward: Reward) -> bool:
     return bool(Reward.objects.filter(pk=reward.pk, stock__gt=0).update(stock=F("stock") - 1))
 
 
+def _earning_rule_lock(*, landlord: Landlord, code: str) -> EarningRule:
+    """Lock a landlord's earning rule row, creating it with the default amount on first use
+    (rolled back with the caller if its changes are refused)."""
+    rule = EarningRule.objects.select_for_update().filter(landlord=landlord, code=code).first()
+    if rule is None:
+        try:
+            with transaction.atomic():
+                EarningRule.objects.create(
+                    landlord=landlord, code=code, points=DEFAULT_RULE_POINTS[code]
+                )
+        except IntegrityError:
+            pass  # created meanwhile by a concurrent transaction
+        rule = EarningRule.objects.select_for_update().get(landlord=landlord, code=code)
+    return rule
+
+
 def _pool_code_claim(*, reward: Reward, now: datetime) -> VoucherCode | None:
     """Claim the oldest free code of a pool reward (the one place a VoucherCode is locked).
 
@@ -138,6 +157,16 @@ def _redemption_lock(**filters) -> Redemption | None:
 
 
 # --- ledger primitives (called with the account locked) -------------------------------------
+
+# Entry keys are 200 characters, with room kept for a prefix ("redeem:", "reverse:") or a
+# "#n" suffix; a longer key is hashed, never cut, so two different keys never collide.
+KEY_MAX = 180
+
+
+def _short_key(key: str) -> str:
+    if len(key) <= KEY_MAX:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
 def _source_ref(source: Any) -> tuple[str, str]:
@@ -332,12 +361,13 @@ def points_award(
         raise InvalidPoints()
     if not idempotency_key:
         raise invalid("idempotency_key_required", _("An idempotency key is required."))()
+    idempotency_key = _short_key(idempotency_key)
     account = _account_lock(tenant=tenant)
     latest, count = _award_chain(account, idempotency_key)
     if latest is not None and _reversal_of(latest) is None:
         return latest  # the award stands: a repeat is a no-op
     if latest is not None:  # awarded then reversed: the activity counts again (a new entry)
-        idempotency_key = f"{idempotency_key}#{count + 1}"[:200]
+        idempotency_key = f"{idempotency_key}#{count + 1}"
     config = EarningRule.objects.filter(landlord_id=account.landlord_id, code=rule).first()
     if config is not None and not config.is_active:
         return None
@@ -345,11 +375,18 @@ def points_award(
         points = config.points if config is not None else DEFAULT_RULE_POINTS[rule]
     if config is not None and config.cap_points is not None:
         since = _period_start(config.cap_period, clock.now())
+        # What this period earned under the rule, net of its own reversals: reversing an
+        # award of an earlier period frees nothing in this one.
         earned = (
-            Entry.objects.filter(account=account, created_at__gte=since)
+            Entry.objects.filter(account=account)
             .filter(
-                Q(kind=Entry.Kind.EARN, reason=rule)
-                | Q(kind=Entry.Kind.REVERSE, reverses__reason=rule)
+                Q(kind=Entry.Kind.EARN, reason=rule, created_at__gte=since)
+                | Q(
+                    kind=Entry.Kind.REVERSE,
+                    reverses__reason=rule,
+                    reverses__kind=Entry.Kind.EARN,
+                    reverses__created_at__gte=since,
+                )
             )
             .aggregate(total=Sum("points"))["total"]
             or 0
@@ -387,7 +424,7 @@ def points_reverse(
     when nothing was earned under that key.
     """
     account = _account_lock(tenant=tenant)
-    original, _count = _award_chain(account, idempotency_key)
+    original, _count = _award_chain(account, _short_key(idempotency_key))
     if original is None:
         return None
     done = _reversal_of(original)
@@ -413,7 +450,7 @@ def points_reverse(
         issuer=issuer,
         source_type=original.source_type,
         source_id=original.source_id,
-        idempotency_key=f"reverse:{original.idempotency_key}"[:200],
+        idempotency_key=f"reverse:{original.idempotency_key}",
         reverses=original,
     )
     taken = _take(account, entry=entry, points=min(amount, account.balance), first=own_lots)
@@ -528,10 +565,13 @@ def points_expiry_warn() -> int:
 def tenancy_anniversaries_award() -> int:
     """Award the anniversary rule to tenants whose tenancy started on this day in a past year."""
     today = clock.today()
+    on_this_day = Q(tenancy__start_date__month=today.month, tenancy__start_date__day=today.day)
+    if (today.month, today.day) == (2, 28) and not calendar.isleap(today.year):
+        # A tenancy started on 29 February has its anniversary on the 28th in other years.
+        on_this_day |= Q(tenancy__start_date__month=2, tenancy__start_date__day=29)
     tenants = (
         Tenant.objects.filter(
-            tenancy__start_date__month=today.month,
-            tenancy__start_date__day=today.day,
+            on_this_day,
             tenancy__start_date__year__lt=today.year,
             user__is_active=True,
         )
@@ -634,7 +674,7 @@ def voucher_codes_upload(*, actor: User, reward: Reward, codes: list[str]) -> di
     if reward.kind != Reward.Kind.POOL_CODE:
         raise conflict("not_a_pool", _("This reward does not use a pool of codes."))()
     reward = _reward_lock(pk=reward.pk)
-    wanted: list[str] = []
+    wanted: dict[str, None] = {}  # ordered and O(1) membership: a file holds 100,000 codes
     invalid_codes: list[str] = []
     submitted = 0
     for raw in codes:
@@ -642,18 +682,18 @@ def voucher_codes_upload(*, actor: User, reward: Reward, codes: list[str]) -> di
         if not code:
             continue
         submitted += 1
-        if len(code) > 64 or any(ch.isspace() for ch in code):
+        if len(code) > 64 or not code.isprintable() or any(ch.isspace() for ch in code):
             invalid_codes.append(code[:70])
-        elif code not in wanted:
-            wanted.append(code)
+        else:
+            wanted[code] = None
     known = set(
         VoucherCode.objects.filter(
-            reward__landlord_id=reward.landlord_id, code__in=wanted
+            reward__landlord_id=reward.landlord_id, code__in=list(wanted)
         ).values_list("code", flat=True)
     ) | set(
-        Redemption.objects.filter(landlord_id=reward.landlord_id, code__in=wanted).values_list(
-            "code", flat=True
-        )
+        Redemption.objects.filter(
+            landlord_id=reward.landlord_id, code__in=list(wanted)
+        ).values_list("code", flat=True)
     )
     new = [code for code in wanted if code not in known]
     VoucherCode.objects.bulk_create([VoucherCode(reward=reward, code=code) for code in new])
@@ -675,10 +715,9 @@ def earning_rule_save(
     _require_manager(actor, landlord.pk)
     if code not in Rule.values:
         raise UnknownRule(fields={"code": [str(_("Unknown earning rule."))]})
-    if rule is None:
-        rule = EarningRule.objects.select_for_update().filter(landlord=landlord, code=code).first()
-    if rule is None:
-        rule = EarningRule(landlord=landlord, code=code, points=DEFAULT_RULE_POINTS[code])
+    # Always the locked row: two saves at once (a double tap, two officers) neither collide
+    # on the unique (landlord, code) nor overwrite each other's fields with a stale copy.
+    rule = _earning_rule_lock(landlord=landlord, code=code)
     for key in ("points", "cap_points", "cap_period", "is_active"):
         if key in fields:
             setattr(
@@ -719,7 +758,7 @@ def reward_redeem(
         raise not_found("not_found", _("Not found."))()
     now = clock.now()
     account = _account_lock(tenant=tenant)
-    key = f"redeem:{idempotency_key}"[:200] if idempotency_key else None
+    key = f"redeem:{_short_key(idempotency_key)}" if idempotency_key else None
     if key:
         done = Redemption.objects.filter(account=account, spend_entry__idempotency_key=key).first()
         if done is not None:
@@ -751,9 +790,9 @@ def reward_redeem(
     )
     _take(account, entry=spend, points=cost, lots=lots)
     _move(account, balance=-cost)
-    pool_code = _pool_code_claim(reward=reward, now=now)
     redemption = None
     for _attempt in range(5):
+        pool_code = _pool_code_claim(reward=reward, now=now)
         code = pool_code.code if pool_code else _new_code()
         try:
             with transaction.atomic():
@@ -770,9 +809,14 @@ def reward_redeem(
                 )
             break
         except IntegrityError:
+            # The code is already a voucher of this landlord: a generated clash, or a partner
+            # code uploaded to two of its pools at once (each upload checks the other pools,
+            # but not a concurrent one). A pool code stays claimed, burnt, and leaves the
+            # stock (which counts free codes); the next one is tried.
             if pool_code is not None:
-                raise
-    assert redemption is not None
+                Reward.objects.filter(pk=reward.pk, stock__gt=0).update(stock=F("stock") - 1)
+    if redemption is None:
+        raise OutOfStock()
     notify(
         recipients=[tenant.user],
         kind=kinds.REDEMPTION_ISSUED,
@@ -813,15 +857,25 @@ def redemption_cancel(*, actor: User, redemption: Redemption) -> Redemption:
         idempotency_key=f"cancel:{locked.public_id}",
         reverses_id=locked.spend_entry_id,
     )
+    # Points owed (a reversal larger than the balance) are repaid first, as by any earning:
+    # otherwise a cancel would hand back spendable points the tenant no longer owns.
+    repay = min(account.debt, locked.points)
+    spendable = locked.points - repay
     consumptions = list(
-        Consumption.objects.filter(entry_id=locked.spend_entry_id).select_related("lot")
+        Consumption.objects.filter(entry_id=locked.spend_entry_id)
+        .select_related("lot")
+        .order_by("-lot__expires_at", "-id")
     )
-    lots = []
-    for used in consumptions:
-        used.lot.remaining += used.points
+    lots, left = [], spendable
+    for used in consumptions:  # back into the same lots, the longest-lived first
+        give = min(used.points, left)
+        if give <= 0:
+            break
+        used.lot.remaining += give
+        left -= give
         lots.append(used.lot)
     _save_remaining(lots)
-    _move(account, balance=locked.points)
+    _move(account, balance=spendable, debt=-repay)
     _expire_due(account)  # points given back into an already-expired lot expire again
     if locked.reward.kind != Reward.Kind.POOL_CODE and locked.reward.stock is not None:
         # A pool code was shown to the tenant: it is never handed out again.

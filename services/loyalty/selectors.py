@@ -60,15 +60,19 @@ def account_summary(*, tenant: Tenant) -> AccountSummary:
         .values_list("remaining", "expires_at")
     )
     horizon = now + datetime.timedelta(days=EXPIRING_HORIZON_DAYS)
-    grouped: dict[datetime.datetime, int] = {}
+    # Grouped by local date (lots earned at 10:00 and 15:00 expire "on the same day"); each
+    # group shows its first instant, when the first of its points go.
+    grouped: dict[datetime.date, dict] = {}
     for remaining, expires_at in lots:
         if expires_at <= horizon:
-            grouped[expires_at] = grouped.get(expires_at, 0) + remaining
+            day = timezone.localtime(expires_at).date()
+            group = grouped.setdefault(day, {"points": 0, "expires_at": expires_at})
+            group["points"] += remaining
     return AccountSummary(
         id=account.public_id,
         balance=sum(remaining for remaining, _ in lots),
         pending=account.debt,
-        expiring=[{"points": p, "expires_at": at} for at, p in grouped.items()],
+        expiring=list(grouped.values()),
     )
 
 
@@ -109,6 +113,18 @@ def reward_list_for_user(*, user: User) -> QuerySet[Reward]:
     if landlord_id is not None:
         return qs.filter(landlord_id=landlord_id)
     return qs.none()
+
+
+def reward_is_available(*, reward: Reward, now: datetime.datetime | None = None) -> bool:
+    """Open for redemption now: active, inside its window, a unit (or a code) left. The
+    stock read may be stale: the redemption's conditional UPDATE decides."""
+    now = now or clock.now()
+    return (
+        reward.is_active
+        and (reward.available_from is None or reward.available_from <= now)
+        and (reward.available_until is None or reward.available_until > now)
+        and reward.stock != 0
+    )
 
 
 def reward_for_redeem(*, user: User, public_id) -> Reward | None:

@@ -3,6 +3,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from services.loyalty import selectors
+from services.loyalty.actions import CodesRequired
 from services.loyalty.models import Account, EarningRule, Entry, Reason, Redemption, Reward, Rule
 
 
@@ -108,13 +110,15 @@ class LoyaltyRewardOutput(serializers.ModelSerializer):
         return balance >= obj.cost_points
 
     def get_available(self, obj) -> bool:
-        return obj.is_active and obj.stock != 0
+        return selectors.reward_is_available(reward=obj)
 
 
 class LoyaltyRewardCreateInput(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    image_url = serializers.URLField(required=False, allow_blank=True, default="")
+    image_url = serializers.URLField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )  # the column's length: longer is a 400, not a database error
     partner_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     partner_address = serializers.CharField(max_length=255, required=False, allow_blank=True)
     category = serializers.ChoiceField(choices=Reward.Category.choices, required=False)
@@ -234,7 +238,8 @@ class LoyaltyCodesUploadInput(serializers.Serializer):
 
     def validate(self, attrs):
         if not attrs.get("codes") and not attrs.get("file"):
-            raise serializers.ValidationError({"codes": ["Send `codes` or a `file`."]})
+            message = CodesRequired.default_message  # translated in services/loyalty/locale
+            raise serializers.ValidationError({"codes": [message]})
         return attrs
 
 
@@ -277,6 +282,10 @@ class LoyaltyRewardReportOutput(serializers.Serializer):
     rewards = LoyaltyRewardReportRowOutput(many=True)
 
 
+# YYYY-MM within 2000-2099: year 0 or 9999 would overflow the date arithmetic of a report.
+REPORT_MONTH = r"^20\d{2}-(0[1-9]|1[0-2])$"
+
+
 class LoyaltyReportQueryInput(serializers.Serializer):
-    since = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False)
-    until = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False)
+    since = serializers.RegexField(REPORT_MONTH, required=False, help_text="YYYY-MM")
+    until = serializers.RegexField(REPORT_MONTH, required=False, help_text="YYYY-MM")

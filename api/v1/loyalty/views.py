@@ -35,10 +35,11 @@ def _updated_since(request, qs):
         return qs
     try:
         value = datetime.datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
-    except ValueError:
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.UTC)
+        value = value.astimezone(datetime.UTC)  # year 1 or 9999 with an offset overflows
+    except (ValueError, OverflowError):
         raise BadDate(fields={"updated_since": [str(BadDate.default_message)]}) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=datetime.UTC)
     return qs.filter(updated_at__gte=value)
 
 
@@ -213,7 +214,10 @@ class RewardViewSet(
                 text = upload.read().decode("utf-8-sig")
             except UnicodeDecodeError:
                 raise actions.InvalidFile() from None
-            codes.extend(row[0] for row in csv.reader(io.StringIO(text)) if row)
+            try:
+                codes.extend(row[0] for row in csv.reader(io.StringIO(text)) if row)
+            except csv.Error:  # a field over the csv module's limit, a stray NUL…
+                raise actions.InvalidFile() from None
         result = actions.voucher_codes_upload(actor=request.user, reward=reward, codes=codes)
         return Response(s.LoyaltyCodesUploadOutput(result).data, status=status.HTTP_201_CREATED)
 

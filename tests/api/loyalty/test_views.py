@@ -9,7 +9,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from services.loyalty import actions
-from services.loyalty.models import Account, Entry, Redemption
+from services.loyalty.models import Account, Entry, Redemption, VoucherCode
 from tests.conftest import client_for
 from tests.factories import TenantFactory
 from tests.factories.loyalty import RewardFactory, give_points
@@ -406,3 +406,119 @@ def test_csv_export_neutralises_formulas(world):
     body = client_for(world.staff_a.user).get("/api/v1/loyalty/reports/rewards/export/")
     row = list(csv.reader(io.StringIO(body.content.decode())))[1]
     assert row[1] == '\'=HYPERLINK("http://x")'
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "until=9999-12",
+        "since=9999-12&until=9999-12",
+        "until=0001-05",
+        "since=0000-01&until=0000-02",
+    ],
+)
+@pytest.mark.parametrize(
+    "url", ["/api/v1/loyalty/reports/points/", "/api/v1/loyalty/reports/points/export/"]
+)
+def test_reports_refuse_months_out_of_range_with_a_400(world, url, query):
+    response = client_for(world.staff_a.user).get(f"{url}?{query}")
+    assert (response.status_code, response.json()["code"]) == (400, "invalid")
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00%2B23:00"])
+@pytest.mark.parametrize("path", ["entries", "rewards", "redemptions"])
+def test_updated_since_at_the_ends_of_time_is_a_400(world, path, value):
+    response = client_for(world.tenant_a.user).get(f"/api/v1/loyalty/{path}/?updated_since={value}")
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_updated_since")
+
+
+def _upload(world, content: bytes):
+    reward = RewardFactory(landlord=world.landlord_a, kind="pool_code", stock=0)
+    upload = SimpleUploadedFile("codes.csv", content, "text/csv")
+    return client_for(world.staff_a.user).post(
+        f"/api/v1/loyalty/rewards/{reward.public_id}/codes/", {"file": upload}, format="multipart"
+    )
+
+
+def test_code_pool_upload_with_a_field_over_the_csv_limit_is_a_400(world):
+    response = _upload(world, b"A" * 200_000 + b"\n")
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_file")
+    assert VoucherCode.objects.count() == 0
+
+
+def test_code_pool_upload_never_stores_a_nul_byte(world):
+    # PostgreSQL refuses NUL in text: stored, it would be a 500; it is reported as invalid.
+    response = _upload(world, b"PAIN-001\nPAIN\x00-002\n")
+    assert response.status_code == 201, response.content
+    assert response.json()["invalid"] == ["PAIN\x00-002"]
+    assert list(VoucherCode.objects.values_list("code", flat=True)) == ["PAIN-001"]
+
+
+def test_control_characters_in_pool_codes_are_refused(world):
+    reward = RewardFactory(landlord=world.landlord_a, kind="pool_code", stock=0)
+    result = actions.voucher_codes_upload(
+        actor=world.staff_a.user, reward=reward, codes=["OK-1", "BAD\x00", "BAD\x07"]
+    )
+    assert result == {"added": 1, "duplicates": 0, "invalid": ["BAD\x00", "BAD\x07"], "stock": 1}
+    assert list(VoucherCode.objects.values_list("code", flat=True)) == ["OK-1"]
+
+
+def test_reward_image_url_longer_than_the_column_is_a_400(world):
+    staff = client_for(world.staff_a.user)
+    url = "https://example.com/" + "a" * 200
+    created = staff.post(
+        "/api/v1/loyalty/rewards/",
+        {"title": "Cinéma", "cost_points": 50, "image_url": url},
+        format="json",
+    )
+    assert (created.status_code, list(created.json()["fields"])) == (400, ["image_url"])
+    reward = RewardFactory(landlord=world.landlord_a)
+    patched = staff.patch(
+        f"/api/v1/loyalty/rewards/{reward.public_id}/", {"image_url": url}, format="json"
+    )
+    assert patched.status_code == 400
+    reward.refresh_from_db()
+    assert reward.image_url == ""
+
+
+def test_code_pool_upload_without_codes_explains_in_french(world):
+    reward = RewardFactory(landlord=world.landlord_a, kind="pool_code", stock=0)
+    response = client_for(world.staff_a.user).post(
+        f"/api/v1/loyalty/rewards/{reward.public_id}/codes/", {"codes": []}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"codes": ["Envoyez une liste de codes ou un fichier."]}
+
+
+def test_a_large_code_file_keeps_every_code_once(world):
+    # Speed is a bench matter; this pins the behaviour of the set-based duplicate check.
+    reward = RewardFactory(landlord=world.landlord_a, kind="pool_code", stock=0)
+    codes = [f"C{i:07d}" for i in range(5_000)] + ["C0000001"]
+    result = actions.voucher_codes_upload(actor=world.staff_a.user, reward=reward, codes=codes)
+    assert (result["added"], result["duplicates"], result["stock"]) == (5_000, 1, 5_000)
+
+
+@pytest.mark.parametrize("value", ["+33 5 46 00 00 00", "-2+3", "@SUM(A1)", "\t=1", "\r=1"])
+def test_csv_export_neutralises_every_formula_prefix_in_text_cells(world, value):
+    RewardFactory(landlord=world.landlord_a, title=value, partner_name=value, cost_points=5)
+    body = client_for(world.staff_a.user).get("/api/v1/loyalty/reports/rewards/export/")
+    assert body["Content-Type"] == "text/csv; charset=utf-8"
+    row = list(csv.reader(io.StringIO(body.content.decode(), newline="")))[1]
+    assert (row[1], row[2], row[3]) == ("'" + value, "'" + value, "5")
+
+
+def test_staff_see_a_reward_outside_its_window_as_not_available(world):
+    day = datetime.timedelta(days=1)
+    ended = RewardFactory(landlord=world.landlord_a, available_until=T0, cost_points=5)
+    future = RewardFactory(landlord=world.landlord_a, available_from=T0 + day, cost_points=6)
+    current = RewardFactory(
+        landlord=world.landlord_a, available_from=T0, available_until=T0 + day, cost_points=7
+    )
+    sold_out = RewardFactory(landlord=world.landlord_a, stock=0, cost_points=8)
+    body = client_for(world.staff_a.user).get("/api/v1/loyalty/rewards/").json()["results"]
+    assert {r["id"]: r["available"] for r in body} == {
+        str(ended.public_id): False,
+        str(future.public_id): False,
+        str(current.public_id): True,
+        str(sold_out.public_id): False,
+    }

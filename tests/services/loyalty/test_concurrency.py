@@ -8,7 +8,7 @@ from django.db import connection
 
 from services.core.errors import DomainError
 from services.loyalty import actions
-from services.loyalty.models import Account, Entry, Redemption, Reward
+from services.loyalty.models import Account, EarningRule, Entry, Redemption, Reward
 from services.loyalty.selectors import ledger_audit
 from tests.factories import LandlordFactory, ResidenceFactory, StaffFactory, TenantFactory
 from tests.factories.loyalty import RewardFactory, give_points
@@ -135,3 +135,57 @@ def test_concurrent_first_earnings_create_one_account_and_keep_every_point():
     assert Account.objects.get(tenant=tenant).balance == 77
     assert Entry.objects.filter(account__tenant=tenant).count() == 11
     assert ledger_audit() == []
+
+
+def test_a_voucher_is_validated_or_cancelled_once_whoever_races():
+    landlord = LandlordFactory()
+    tenant = TenantFactory(residence=ResidenceFactory(landlord=landlord))
+    counters = [StaffFactory(landlord=landlord).user for _ in range(3)]
+    reward = RewardFactory(landlord=landlord, cost_points=40, stock=5)
+    give_points(tenant, 100)
+    stamped = actions.reward_redeem(tenant=tenant, reward=reward)
+    refunded = actions.reward_redeem(tenant=tenant, reward=reward)
+
+    outcomes = run_at_once(
+        [
+            lambda s=staff: actions.redemption_validate(
+                actor=s, landlord_id=landlord.pk, code=stamped.code
+            )
+            for staff in counters * 3
+        ]
+        + [
+            lambda s=staff: actions.redemption_cancel(actor=s, redemption=refunded)
+            for staff in counters * 3
+        ]
+    )
+
+    assert outcomes == Counter({"ok": 2, "already_used": 8, "not_cancellable": 8})
+    assert Redemption.objects.get(pk=stamped.pk).status == "used"
+    assert Redemption.objects.get(pk=refunded.pk).status == "cancelled"
+    assert Entry.objects.filter(kind="reverse").count() == 1
+    assert Account.objects.get(tenant=tenant).balance == 60
+    assert Reward.objects.get(pk=reward.pk).stock == 4
+    assert ledger_audit() == []
+
+
+def test_concurrent_saves_of_one_earning_rule_neither_fail_nor_lose_a_field():
+    landlord = LandlordFactory()
+    staff = StaffFactory(landlord=landlord).user
+
+    def save(**fields):
+        return lambda: actions.earning_rule_save(
+            actor=staff, landlord=landlord, code="hire", **fields
+        )
+
+    outcomes = run_at_once(
+        [save(points=300), save(cap_points=600, cap_period="year"), save(is_active=False)] * 2
+    )
+
+    assert outcomes == Counter({"ok": 6})
+    rule = EarningRule.objects.get(landlord=landlord, code="hire")
+    assert (rule.points, rule.cap_points, rule.cap_period, rule.is_active) == (
+        300,
+        600,
+        "year",
+        False,
+    )

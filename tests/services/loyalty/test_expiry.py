@@ -147,3 +147,38 @@ def test_tenancy_anniversary_awards_once_a_year(world, clock):
     assert actions.tenancy_anniversaries_award() == 1  # same key: the existing entry
     assert Entry.objects.filter(reason="tenancy_anniversary").count() == 1
     assert balance(world.tenant_a) == 50
+
+
+@pytest.mark.parametrize(
+    ("today", "awarded"),
+    [
+        (datetime.date(2027, 2, 27), 0),
+        (datetime.date(2027, 2, 28), 1),  # not a leap year: the 29th falls on the 28th
+        (datetime.date(2027, 3, 1), 0),
+        (datetime.date(2028, 2, 28), 0),  # a leap year: on the 29th itself
+        (datetime.date(2028, 2, 29), 1),
+    ],
+)
+def test_a_tenancy_started_on_29_february_has_an_anniversary_every_year(
+    world, clock, today, awarded
+):
+    tenancy = world.tenant_a.tenancy
+    tenancy.start_date = datetime.date(2024, 2, 29)
+    tenancy.save()
+    clock.move_to(datetime.datetime.combine(today, datetime.time(9), tzinfo=datetime.UTC))
+    assert actions.tenancy_anniversaries_award() == awarded
+    assert Entry.objects.filter(reason="tenancy_anniversary").count() == awarded
+
+
+def test_account_summary_groups_what_expires_by_local_date(world, clock):
+    give_points(world.tenant_a, 40)  # 10:00 Paris
+    clock.move_to(T0 + datetime.timedelta(hours=5))
+    give_points(world.tenant_a, 25)  # 15:00 the same day
+    clock.move_to(T0 + datetime.timedelta(days=1))
+    give_points(world.tenant_a, 5)  # the next day
+    clock.move_to(EXPIRY - datetime.timedelta(days=10))
+    summary = selectors.account_summary(tenant=world.tenant_a)
+    assert summary.expiring == [
+        {"points": 65, "expires_at": EXPIRY},
+        {"points": 5, "expires_at": EXPIRY + datetime.timedelta(days=1)},
+    ]

@@ -110,6 +110,43 @@ def test_cap_per_month_counts_reversed_points_back(world, clock):
     assert give_points(world.tenant_a, 10).points == 10
 
 
+# Europe/Paris: local midnight of 1 January 2027 is 23:00 UTC on 31 December.
+NEW_YEAR = datetime.datetime(2026, 12, 31, 23, 0, tzinfo=datetime.UTC)
+
+
+@pytest.mark.parametrize(
+    ("period", "edge"),
+    [
+        ("day", datetime.datetime(2026, 3, 10, 23, 0, tzinfo=datetime.UTC)),
+        ("month", datetime.datetime(2026, 3, 31, 22, 0, tzinfo=datetime.UTC)),  # CEST
+        ("year", NEW_YEAR),
+    ],
+)
+def test_cap_resets_exactly_at_the_local_start_of_the_period(world, clock, period, edge):
+    EarningRuleFactory(
+        landlord=world.landlord_a, code=Rule.VOLUNTEER_ATTENDANCE, cap_points=50, cap_period=period
+    )
+    clock.move_to(edge - datetime.timedelta(seconds=1))
+    assert give_points(world.tenant_a, 50).points == 50
+    assert give_points(world.tenant_a, 1) is None
+    clock.move_to(edge)
+    assert give_points(world.tenant_a, 50).points == 50
+    assert give_points(world.tenant_a, 1) is None
+
+
+def test_reversing_last_periods_award_frees_nothing_in_this_period(world, clock):
+    EarningRuleFactory(
+        landlord=world.landlord_a, code=Rule.VOLUNTEER_ATTENDANCE, cap_points=50, cap_period="year"
+    )
+    clock.move_to(NEW_YEAR - datetime.timedelta(days=1))
+    give_points(world.tenant_a, 50, key="last-year")
+    clock.move_to(NEW_YEAR)
+    assert give_points(world.tenant_a, 50, key="this-year").points == 50
+    actions.points_reverse(tenant=world.tenant_a, idempotency_key="last-year", reason="no-show")
+    assert give_points(world.tenant_a, 50) is None  # 2027 already earned its 50
+    assert account_of(world.tenant_a).balance == 50
+
+
 def test_reverse_takes_the_points_back_once(world):
     give_points(world.tenant_a, 40, key="a")
     entry = actions.points_reverse(tenant=world.tenant_a, idempotency_key="a", reason="no-show")
@@ -141,6 +178,22 @@ def test_award_again_after_a_reversal_earns_again_once(world):
         actions.points_reverse(tenant=world.tenant_a, idempotency_key="signup:1", reason="x").pk
         == second_reversal.pk
     )
+
+
+def test_long_award_keys_are_never_cut_into_one_another(world):
+    base = "volunteering.signup:" + "x" * 190
+    give_points(world.tenant_a, 10, key=base + "A")
+    give_points(world.tenant_a, 10, key=base + "B")  # another activity: earns
+    assert give_points(world.tenant_a, 10, key=base + "A").points == 10  # a repeat: no-op
+    assert account_of(world.tenant_a).balance == 20
+    # Reversed then restored, twice: "#2", "#3" and their reversals all fit and stay distinct.
+    for _ in range(2):
+        actions.points_reverse(tenant=world.tenant_a, idempotency_key=base + "A", reason="x")
+        give_points(world.tenant_a, 10, key=base + "A")
+    assert account_of(world.tenant_a).balance == 20
+    keys = [k for k in Entry.objects.values_list("idempotency_key", flat=True) if k]
+    assert len(keys) == len(set(keys)) == 6  # A, B, reverse:A, A#2, reverse:A#2, A#3
+    assert max(len(k) for k in keys) <= 200
 
 
 def test_reverse_of_nothing_earned_returns_none(world):

@@ -6,8 +6,8 @@ import pytest
 
 from notifications.models import Notification
 from services.core.errors import NotAllowed
-from services.loyalty import actions
-from services.loyalty.models import Account, Entry, Redemption, Reward, VoucherCode
+from services.loyalty import actions, selectors
+from services.loyalty.models import Account, Entry, Lot, Redemption, Reward, VoucherCode
 from tests.factories import StaffFactory
 from tests.factories.loyalty import RewardFactory, give_points
 
@@ -119,6 +119,25 @@ def test_redeem_with_the_same_idempotency_key_returns_the_first(world, reward):
     assert balance(world.tenant_a) == 200
 
 
+def test_long_idempotency_keys_sharing_a_prefix_are_two_redemptions(world, reward):
+    # The API accepts keys of 255 characters; cutting them to fit would replay the wrong one.
+    give_points(world.tenant_a, 300)
+    prefix = "k" * 240
+    first = actions.reward_redeem(
+        tenant=world.tenant_a, reward=reward, idempotency_key=prefix + "1"
+    )
+    other = actions.reward_redeem(
+        tenant=world.tenant_a, reward=reward, idempotency_key=prefix + "2"
+    )
+    again = actions.reward_redeem(
+        tenant=world.tenant_a, reward=reward, idempotency_key=prefix + "1"
+    )
+    assert other.pk != first.pk
+    assert again.pk == first.pk
+    assert balance(world.tenant_a) == 100
+    assert max(len(k) for k in Entry.objects.values_list("idempotency_key", flat=True) if k) <= 200
+
+
 def test_unlimited_stock_stays_unlimited(world, reward):
     reward.stock = None
     reward.save()
@@ -143,6 +162,36 @@ def test_cancel_returns_points_into_the_same_lots_and_the_stock(world, reward):
     with pytest.raises(actions.NotCancellable):
         actions.redemption_cancel(actor=world.staff_a.user, redemption=cancelled)
     assert balance(world.tenant_a) == 150
+
+
+def test_cancel_after_a_reversal_into_debt_repays_the_debt_first(world, reward):
+    give_points(world.tenant_a, 100, key="signup:1")
+    redemption = actions.reward_redeem(tenant=world.tenant_a, reward=reward)
+    actions.points_reverse(tenant=world.tenant_a, idempotency_key="signup:1", reason="no-show")
+    account = Account.objects.get(tenant=world.tenant_a)
+    assert (account.balance, account.debt) == (0, 100)
+    actions.redemption_cancel(actor=world.staff_a.user, redemption=redemption)
+    account.refresh_from_db()
+    # The refund pays back what is owed: no spendable points the tenant no longer has.
+    assert (account.balance, account.debt) == (0, 0)
+    assert selectors.account_summary(tenant=world.tenant_a).balance == 0
+    assert Lot.objects.get().remaining == 0
+
+
+def test_cancel_partly_repays_debt_and_refills_the_longest_lived_lot_first(world, reward, clock):
+    give_points(world.tenant_a, 60, key="old")
+    clock.move_to(T0 + datetime.timedelta(days=10))
+    give_points(world.tenant_a, 60, key="new")
+    redemption = actions.reward_redeem(tenant=world.tenant_a, reward=reward)  # 60 + 40
+    actions.points_reverse(tenant=world.tenant_a, idempotency_key="old", reason="error")
+    account = Account.objects.get(tenant=world.tenant_a)
+    assert (account.balance, account.debt) == (0, 40)  # the 20 left in "new", then 40 owed
+    actions.redemption_cancel(actor=world.tenant_a.user, redemption=redemption)
+    account.refresh_from_db()
+    assert (account.balance, account.debt) == (60, 0)
+    # The spend took 60 from "old" and 40 from "new": "new" gets its 40 back, "old" the rest.
+    remaining = dict(Lot.objects.values_list("entry__idempotency_key", "remaining"))
+    assert remaining == {"old": 20, "new": 40}
 
 
 def test_cancel_refused_to_others_and_after_use(world, reward):
@@ -219,6 +268,24 @@ def test_pool_codes_are_handed_out_in_order_and_never_reused(world):
         actions.reward_redeem(tenant=world.tenant_a, reward=pool)
     assert VoucherCode.objects.filter(assigned_at__isnull=True).count() == 0
     assert balance(world.tenant_a) == 150
+
+
+def test_a_partner_code_in_two_pools_is_burnt_and_the_next_one_issued(world):
+    # Two uploads at once to two pools of one landlord can both add a code (each checks the
+    # other pools before the other commits): the second pool must not answer 500 for ever.
+    cinema = RewardFactory(landlord=world.landlord_a, kind="pool_code", stock=1, cost_points=10)
+    bakery = RewardFactory(landlord=world.landlord_a, kind="pool_code", stock=2, cost_points=10)
+    VoucherCode.objects.create(reward=cinema, code="DUP-1")
+    VoucherCode.objects.create(reward=bakery, code="DUP-1")
+    VoucherCode.objects.create(reward=bakery, code="PAIN-2")
+    give_points(world.tenant_a, 100)
+    assert actions.reward_redeem(tenant=world.tenant_a, reward=cinema).code == "DUP-1"
+    bakery.refresh_from_db()
+    assert actions.reward_redeem(tenant=world.tenant_a, reward=bakery).code == "PAIN-2"
+    bakery.refresh_from_db()
+    assert bakery.stock == 0  # the burnt code left the stock with the one handed out
+    assert VoucherCode.objects.filter(reward=bakery, assigned_at__isnull=True).count() == 0
+    assert balance(world.tenant_a) == 80
 
 
 def test_reward_rules_for_staff(world):
