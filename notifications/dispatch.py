@@ -30,7 +30,6 @@ BATCH = 500  # ids per task: one FCM send_each batch at most
 LEASE = timedelta(minutes=5)  # a claim older than this is presumed lost with its worker
 RETRY_BASE_SECONDS = 10.0
 RETRY_MAX_SECONDS = 3600.0
-MAX_ATTEMPTS = 10
 # "Most of the batch fails the same way": past this share (and this size) a token error is
 # our configuration (wrong project, wrong sender), not the devices': alert, keep them.
 MISCONFIGURATION_SHARE = 0.5
@@ -125,44 +124,91 @@ def _message(delivery: Delivery, badge: int | None) -> PushMessage:
     )
 
 
+def _lock_owners(device_ids: set[int]) -> dict[int, tuple[int, bool]]:
+    """{device id: (user id, is active)}, read under a share lock held until the caller's
+    transaction ends, so no device changes hands while its pushes are on the wire.
+
+    PostgreSQL: FOR SHARE SKIP LOCKED. A device being registered right now (held FOR
+    UPDATE by device_register, perhaps moving it to another user) is left out: its
+    deliveries wait for the next sweep, when the move has either happened (they are
+    skipped) or not. Never waiting here means no lock cycle with device_register. SQLite
+    has no row locks: a fresh read just before the send.
+    """
+    if not device_ids:
+        return {}
+    ids = sorted(device_ids)
+    table = connection.ops.quote_name(Device._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = f"SELECT id, user_id, is_active FROM {table} WHERE id IN ({placeholders})"  # noqa: S608
+    if connection.vendor == "postgresql":
+        sql += " ORDER BY id FOR SHARE SKIP LOCKED"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        return {row[0]: (row[1], bool(row[2])) for row in cursor.fetchall()}
+
+
+def _release(ids: Sequence[int]) -> None:
+    """Give back claims that were not attempted: due again at once, for the sweep."""
+    Delivery.objects.filter(pk__in=ids, status=Delivery.Status.PENDING).update(
+        claimed_until=None, claim_token=None, attempts=F("attempts") - 1, updated_at=clock.now()
+    )
+
+
 def deliver(delivery_ids: Sequence[int], *, channel=None) -> dict[str, int]:
     """Claim, push, record. Safe to run twice: only claimed rows are sent. Returns counts
-    by outcome (for logs and the benchmark)."""
+    by outcome (for logs and the benchmark).
+
+    The devices' owners are checked under a share lock that is held while the pushes are
+    on the wire (see _lock_owners): a device moved to another user meanwhile never gets
+    the previous user's push. Nothing is written while that lock is held."""
     claimed = claim(delivery_ids)
     if not claimed:
         return {}
     now = clock.now()
-    sendable, skipped = [], []
-    for d in claimed:
-        usable = d.device.is_active and d.device.user_id == d.notification.recipient_id
-        if not usable:
-            skipped.append(d.pk)
-        elif d.expires_at <= now:
-            _finish(
-                [d.pk],
-                status=Delivery.Status.FAILED,
-                error_code="expired",
-                error="TTL passed before it could be sent",
-            )
-        else:
-            sendable.append(d)
+    sendable, skipped, expired, deferred = [], [], [], []
+    results: list[PushResult] = []
+    with transaction.atomic():
+        owners = _lock_owners({d.device_id for d in claimed})
+        for d in claimed:
+            owner = owners.get(d.device_id)
+            if owner is None:  # being registered right now: decide after that
+                deferred.append(d.pk)
+            elif not owner[1] or owner[0] != d.notification.recipient_id:
+                skipped.append(d.pk)
+            elif d.expires_at <= now:
+                expired.append(d.pk)
+            else:
+                sendable.append(d)
+        if sendable:
+            badges = _badges({d.notification.recipient_id for d in sendable})
+            messages = [_message(d, badges.get(d.notification.recipient_id, 0)) for d in sendable]
+            results = (channel or get_channel()).send(messages)
+    if deferred:
+        _release(deferred)
+    if expired:
+        _finish(
+            expired,
+            status=Delivery.Status.FAILED,
+            error_code="expired",
+            error="TTL passed before it could be sent",
+        )
     if skipped:
         _finish(skipped, status=Delivery.Status.SKIPPED)
-    if not sendable:
-        return {"skipped": len(skipped)}
-    badges = _badges({d.notification.recipient_id for d in sendable})
-    messages = [_message(d, badges.get(d.notification.recipient_id, 0)) for d in sendable]
-    results = (channel or get_channel()).send(messages)
-    return record(sendable, results)
+    counts = {
+        name: len(ids)
+        for name, ids in (("skipped", skipped), ("expired", expired), ("deferred", deferred))
+        if ids
+    }
+    if sendable:
+        counts.update(record(sendable, results))
+    return counts
 
 
 def record(deliveries: Sequence[Delivery], results: Sequence[PushResult]) -> dict[str, int]:
     by_id = {d.pk: d for d in deliveries}
     counts = Counter(r.outcome for r in results)
     token_errors = counts[Outcome.INVALID_TOKEN] + counts[Outcome.SENDER_MISMATCH]
-    misconfigured = len(
-        results
-    ) >= MISCONFIGURATION_MIN_BATCH and token_errors > MISCONFIGURATION_SHARE * len(results)
+    misconfigured = bool(token_errors) and _our_configuration(token_errors, len(results))
     if misconfigured:
         logger.critical(
             "FCM rejected %s of %s tokens in one batch (%s): this is our Firebase "
@@ -173,6 +219,11 @@ def record(deliveries: Sequence[Delivery], results: Sequence[PushResult]) -> dic
         )
     now = clock.now()
     sent = [r for r in results if r.outcome == Outcome.SENT]
+    retry_ids: list[int] = []
+    dead: dict[int, tuple[str, str]] = {}  # device id: (reason, error)
+    our_errors: dict[int, str] = {}  # device id: error (the device is fine)
+    # The outcomes first, in one transaction that touches only this batch's claimed rows;
+    # the devices after it, one per transaction in id order (see _update_devices).
     with transaction.atomic():
         if sent:
             Delivery.objects.filter(pk__in=[r.delivery_id for r in sent]).update(
@@ -184,7 +235,6 @@ def record(deliveries: Sequence[Delivery], results: Sequence[PushResult]) -> dic
                 updated_at=now,
             )
             _store_message_ids([(r.delivery_id, r.message_id[:200]) for r in sent])
-        retry_ids: list[int] = []
         for r in results:
             d = by_id[r.delivery_id]
             if r.outcome == Outcome.SENT:
@@ -199,7 +249,7 @@ def record(deliveries: Sequence[Delivery], results: Sequence[PushResult]) -> dic
                         Outcome.INVALID_TOKEN: Device.Reason.INVALID_TOKEN,
                         Outcome.SENDER_MISMATCH: Device.Reason.SENDER_MISMATCH,
                     }[r.outcome]
-                    _deactivate_device(d.device_id, reason=reason, error=r.error)
+                    dead[d.device_id] = (reason, r.error)
             elif r.outcome == Outcome.RETRY:
                 if _reschedule(d, r, now):
                     retry_ids.append(d.pk)
@@ -208,10 +258,50 @@ def record(deliveries: Sequence[Delivery], results: Sequence[PushResult]) -> dic
                 _finish(
                     [d.pk], status=Delivery.Status.FAILED, error_code=r.error_code, error=r.error
                 )
-                Device.objects.filter(pk=d.device_id).update(last_error=r.error[:1000])
+                our_errors[d.device_id] = r.error
+    _update_devices(dead, our_errors)
     if retry_ids:
         _schedule_retry(retry_ids, by_id)
     return dict(counts)
+
+
+def _update_devices(dead: dict[int, tuple[str, str]], our_errors: dict[int, str]) -> None:
+    """Deactivate dead devices (and skip their other pending deliveries), note our errors.
+
+    One device per transaction, in id order, after the outcomes are committed: two workers
+    that meet the same uninstalled phones in two batches never hold locks in crossing
+    orders (a deadlock would roll an outcome back, and the batch's sent pushes would go
+    out again after the lease)."""
+    for device_id in sorted(dead):
+        reason, error = dead[device_id]
+        _deactivate_device(device_id, reason=reason, error=error)
+    for device_id in sorted(our_errors):
+        Device.objects.filter(pk=device_id).update(last_error=our_errors[device_id][:1000])
+
+
+TOKEN_ERROR_CODES = ("invalid_token", "sender_id_mismatch")
+MISCONFIGURATION_WINDOW = timedelta(minutes=15)
+MISCONFIGURATION_LOOKBACK = 100  # finished deliveries
+
+
+def _our_configuration(token_errors: int, total: int) -> bool:
+    """Most of the batch rejected as bad tokens: our Firebase project, not the devices.
+
+    Most pushes go to one person's one or two phones, so a small batch is judged with the
+    latest finished deliveries (the last MISCONFIGURATION_LOOKBACK, within the window):
+    otherwise a wrong project would deactivate everybody's devices a few at a time."""
+    if total < MISCONFIGURATION_MIN_BATCH:
+        since = clock.now() - MISCONFIGURATION_WINDOW
+        recent = (
+            Delivery.objects.filter(status__in=[Delivery.Status.SENT, Delivery.Status.FAILED])
+            .order_by("-pk")
+            .values_list("error_code", "updated_at")[:MISCONFIGURATION_LOOKBACK]
+        )
+        for error_code, updated_at in recent:
+            if updated_at >= since:
+                total += 1
+                token_errors += error_code in TOKEN_ERROR_CODES
+    return total >= MISCONFIGURATION_MIN_BATCH and token_errors > MISCONFIGURATION_SHARE * total
 
 
 def _store_message_ids(pairs: list[tuple[int, str]]) -> None:
@@ -244,7 +334,8 @@ def _finish(ids: Sequence[int], *, status: str, error_code: str = "", error: str
 def _deactivate_device(device_id: int, *, reason: str, error: str) -> None:
     from .services import _deactivate
 
-    _deactivate(device_ids=[device_id], reason=reason, error=error[:1000])
+    with transaction.atomic():
+        _deactivate(device_ids=[device_id], reason=reason, error=error[:1000])
 
 
 def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
@@ -260,7 +351,7 @@ def _reschedule(d: Delivery, result: PushResult, now) -> bool:
     """Pending again at a later time; False (failed) when that is past the TTL."""
     delay = backoff_seconds(d.attempts, result.retry_after)
     when = now + timedelta(seconds=delay)
-    if when >= d.expires_at or d.attempts >= MAX_ATTEMPTS:
+    if when >= d.expires_at:
         _finish(
             [d.pk],
             status=Delivery.Status.FAILED,

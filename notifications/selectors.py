@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import QuerySet
 
 from services.accounts.models import User
+from services.core import clock
 
 from . import registry
 from .kinds import CATEGORY_LABELS, LOCKED_CATEGORIES
@@ -51,3 +54,16 @@ def announcement_list_for_user(*, user: User) -> QuerySet[Announcement]:
             "-created_at", "-id"
         )
     return Announcement.objects.none()
+
+
+def announcement_ids_stalled(*, idle: datetime.timedelta) -> list[int]:
+    """Announcements whose fan-out is not finished and has not moved for `idle`: the task
+    was lost (a broker outage at commit) or its worker died. Re-running it resumes."""
+    return list(
+        Announcement.objects.filter(
+            status__in=[Announcement.Status.PENDING, Announcement.Status.SENDING],
+            updated_at__lt=clock.now() - idle,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

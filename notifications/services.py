@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -60,7 +61,9 @@ def notify(
     """
     spec = registry.get(kind)
     params = params or {}
-    users = list(recipients)
+    # One row per person even when the caller's query joined them twice (two tenancies,
+    # two residences): a duplicate would be a second inbox row and a second push.
+    users = list({user.pk: user for user in recipients}.values())
     if not users:
         return []
     locked = not spec.switchable or spec.category in LOCKED_CATEGORIES
@@ -213,9 +216,15 @@ def _deactivate(*, device_ids: Sequence[int], reason: str, error: str = "") -> i
 
 
 def _skip_pending(*, device_ids: Sequence[int]) -> None:
-    Delivery.objects.filter(device_id__in=device_ids, status=Delivery.Status.PENDING).update(
-        status=Delivery.Status.SKIPPED, claimed_until=None, updated_at=clock.now()
-    )
+    """Skip the device's pending deliveries. Those a worker holds right now (a live claim)
+    are left to it: it checks the device's owner and state under a lock before sending
+    (dispatch.deliver), and waiting here on its rows could deadlock with its recording."""
+    now = clock.now()
+    Delivery.objects.filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+        device_id__in=device_ids,
+        status=Delivery.Status.PENDING,
+    ).update(status=Delivery.Status.SKIPPED, claimed_until=None, updated_at=now)
 
 
 @transaction.atomic
@@ -312,9 +321,11 @@ def announcement_create(
 
 def _next_audience_chunk(announcement: Announcement, chunk: int) -> list[User]:
     """The next `chunk` people after the progress marker, in user-id order: active users of
-    the landlord's tenants (or of those residences'). Walks the tenants by `user_id` (a
+    the landlord's current tenants (or of those residences'; a tenancy that has ended is
+    no longer an audience). Walks the tenants by `user_id` (a
     unique index), so each chunk costs the same at any audience size."""
     tenants = Tenant.objects.filter(
+        Q(tenancy__end_date__isnull=True) | Q(tenancy__end_date__gte=clock.today()),
         landlord_id=announcement.landlord_id,
         user__is_active=True,
         user_id__gt=announcement.fanned_out_until_user_id,

@@ -1,12 +1,16 @@
 """Thin Celery tasks: they take ids, make one call, and are safe to run twice."""
 
+from datetime import timedelta
+
 from celery import shared_task
 
 from backend.celery import periodic_tasks
 
-from . import dispatch, services
+from . import dispatch, selectors, services
 
 SWEEP_EVERY_SECONDS = 60.0
+# A fan-out saves its progress every chunk (seconds apart): this long without is a lost one.
+ANNOUNCEMENT_IDLE = timedelta(minutes=5)
 
 
 @shared_task(name="notifications.send_deliveries", ignore_result=True)
@@ -21,8 +25,12 @@ def fan_out_announcement(announcement_id: int) -> None:
 
 @shared_task(name="notifications.sweep_pending_deliveries", ignore_result=True)
 def sweep_pending_deliveries() -> int:
-    """Re-schedule every due delivery nobody holds: what a broker outage or a killed worker
-    left behind. Claiming makes a duplicate task harmless."""
+    """Re-schedule every due delivery nobody holds, and every announcement fan-out that
+    stalled: what a broker outage or a killed worker left behind. Claiming (deliveries)
+    and the progress marker (fan-outs) make a duplicate task harmless. Returns the number
+    of deliveries re-scheduled."""
+    for announcement_id in selectors.announcement_ids_stalled(idle=ANNOUNCEMENT_IDLE):
+        fan_out_announcement.delay(announcement_id)
     ids = dispatch.due_delivery_ids()
     for chunk in dispatch.chunks(ids):
         send_deliveries.delay(chunk)

@@ -162,10 +162,14 @@ def _retry_after(error: exceptions.FirebaseError) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
+        pass
+    try:  # an HTTP date
         parsed = email.utils.parsedate_to_datetime(value)
-        if parsed is None:
-            return None
-        return max(0.0, parsed.timestamp() - time.time())
+    except (TypeError, ValueError):  # unreadable: our own backoff decides
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.UTC)
+    return max(0.0, parsed.timestamp() - time.time())
 
 
 def _is_about_the_token(error: exceptions.FirebaseError) -> bool:
@@ -215,7 +219,11 @@ def classify(delivery_id: int, error: exceptions.FirebaseError) -> PushResult:
         | exceptions.ResourceExhaustedError
         | exceptions.UnavailableError
         | exceptions.InternalError
-        | exceptions.DeadlineExceededError,
+        | exceptions.DeadlineExceededError
+        # A 502/504 from Google's front end, or the whole batch failing before FCM was
+        # reached (the OAuth token endpoint down: send_each wraps it in UnknownError):
+        # transient, and retrying until the TTL loses nothing.
+        | exceptions.UnknownError,
     ):
         code = type(error).__name__.removesuffix("Error").lower()
         return PushResult(

@@ -1,7 +1,9 @@
+from datetime import timedelta
+
 import factory
 from django.utils import timezone
 
-from notifications.models import Device, Notification
+from notifications.models import Delivery, Device, Notification
 from tests.factories.accounts import UserFactory
 
 
@@ -28,3 +30,17 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     body = "Coupure d'eau jeudi de 9 h à 12 h."
     link_type = "announcement"
     link_id = factory.Faker("uuid4")
+
+
+class DeliveryFactory(factory.django.DjangoModelFactory):
+    """A pending push of `notification` to `device` (the recipient's own by default)."""
+
+    class Meta:
+        model = Delivery
+
+    notification = factory.SubFactory(NotificationFactory)
+    device = factory.SubFactory(
+        DeviceFactory, user=factory.SelfAttribute("..notification.recipient")
+    )
+    next_attempt_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))

@@ -1,6 +1,9 @@
 """Announcements fan out in the worker to the landlord's tenants, or some residences'."""
 
+import datetime
+
 import pytest
+import time_machine
 
 from notifications import services
 from notifications.models import Announcement, Delivery, Notification
@@ -65,3 +68,49 @@ def test_fan_out_in_chunks_resumes_without_writing_anyone_twice(world):
     assert announcement.recipients_count == 7
     assert Notification.objects.count() == 7
     assert Notification.objects.values("recipient").distinct().count() == 7
+
+
+def test_the_sweep_resumes_a_fan_out_whose_task_was_lost(world, django_capture_on_commit_callbacks):
+    from notifications.tasks import sweep_pending_deliveries
+
+    with time_machine.travel("2026-11-27 10:00:00+00:00", tick=False):
+        with django_capture_on_commit_callbacks(execute=False):  # the broker was down
+            announcement = services.announcement_create(
+                author=world.staff_a.user, title="Coupure d'eau", body="Jeudi 9 h - 12 h."
+            )
+        sweep_pending_deliveries()
+        assert Notification.objects.count() == 0  # too early to call it lost
+    with time_machine.travel("2026-11-27 10:06:00+00:00", tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            sweep_pending_deliveries()
+        announcement.refresh_from_db()
+        assert (announcement.status, announcement.recipients_count) == ("done", 2)
+        assert sorted(n.recipient_id for n in Notification.objects.all()) == sorted(
+            [world.tenant_a.user.pk, world.tenant_a2.user.pk]
+        )
+        sweep_pending_deliveries()  # done: nothing more
+        assert Notification.objects.count() == 2
+
+
+def test_a_tenant_whose_tenancy_has_ended_is_no_longer_told(
+    world, django_capture_on_commit_callbacks
+):
+    gone = TenantFactory(residence=world.residence_a)
+    gone.tenancy.end_date = datetime.date(2026, 10, 31)
+    gone.tenancy.save()
+    leaving = TenantFactory(residence=world.residence_a)
+    leaving.tenancy.end_date = datetime.date(2026, 11, 30)
+    leaving.tenancy.save()
+    with (
+        time_machine.travel("2026-11-27 10:00:00+01:00", tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.announcement_create(
+            author=world.staff_a.user,
+            title="Travaux",
+            body="Cage d'escalier B.",
+            residence_ids=[world.residence_a.public_id],
+        )
+    assert sorted(n.recipient_id for n in Notification.objects.all()) == sorted(
+        [world.tenant_a.user.pk, leaving.user.pk]
+    )

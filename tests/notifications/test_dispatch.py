@@ -2,16 +2,18 @@
 lost task left; the claim holds under real concurrency on PostgreSQL."""
 
 import threading
+from datetime import timedelta
 
 import pytest
-from django.db import connection
+import time_machine
+from django.db import connection, transaction
 
 from notifications import dispatch, services
 from notifications.kinds import PASSWORD_CHANGED
-from notifications.models import Delivery
+from notifications.models import Delivery, Device
 from notifications.tasks import send_deliveries, sweep_pending_deliveries
 from tests.factories.accounts import UserFactory
-from tests.factories.notifications import DeviceFactory
+from tests.factories.notifications import DeliveryFactory, DeviceFactory
 
 
 def _pending(n: int) -> list[int]:
@@ -95,3 +97,105 @@ def test_concurrent_claimers_never_take_the_same_delivery():
     everything = [pk for rows in claimed for pk in rows]
     assert sorted(everything) == ids  # each exactly once
     assert set(Delivery.objects.values_list("attempts", flat=True)) == {1}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_device_being_moved_while_its_push_is_claimed_never_gets_the_old_users_push(
+    fake_fcm,
+):
+    """device_register holds the device FOR UPDATE while it moves it: a worker that claimed
+    the previous user's push at that moment must not send it on the old owner's word."""
+    old, new = UserFactory(), UserFactory()
+    delivery = DeliveryFactory(notification__recipient=old)
+    device = delivery.device
+    locked, sent = threading.Event(), threading.Event()
+    errors: list[Exception] = []
+
+    def register_on_another_connection():
+        try:
+            with transaction.atomic():
+                # what device_register does first, then it waits for the worker
+                Device.objects.select_for_update().get(pk=device.pk)
+                locked.set()
+                sent.wait(timeout=10)
+                services.device_register(
+                    user=new, identifier=device.identifier, platform=device.platform
+                )
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=register_on_another_connection)
+    thread.start()
+    assert locked.wait(timeout=10)
+    try:
+        outcome = dispatch.deliver([delivery.pk])
+    finally:
+        sent.set()
+        thread.join()
+    assert errors == []
+    assert outcome == {"deferred": 1}
+    assert fake_fcm.sent == []
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.claimed_until) == ("skipped", 0, None)
+    assert dispatch.deliver([delivery.pk]) == {}  # the sweep finds nothing to send
+    assert fake_fcm.sent == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_recording_the_same_dead_devices_do_not_deadlock():
+    """Two batches (two notifications) that both hit the same uninstalled phones: each
+    worker deactivates them and skips their other pending deliveries. Recording must not
+    lock devices and deliveries in crossing orders (a deadlock rolls an outcome back, and
+    the already-sent pushes of that batch would go out again after the lease)."""
+    from notifications.channels import Outcome, PushResult
+
+    rounds, width = 6, 8
+    failures: list[Exception] = []
+    for _ in range(rounds):
+        users = UserFactory.create_batch(width)
+        devices = [DeviceFactory(user=u) for u in users]
+        batches = []
+        for _batch in range(2):
+            batch = [DeliveryFactory(notification__recipient=d.user, device=d) for d in devices]
+            Delivery.objects.filter(pk__in=[d.pk for d in batch]).update(attempts=1)
+            batches.append(list(Delivery.objects.filter(pk__in=[d.pk for d in batch])))
+        barrier = threading.Barrier(2)
+
+        def worker(batch, barrier=barrier):
+            try:
+                results = [
+                    PushResult(d.pk, Outcome.UNREGISTERED, error="gone", error_code="unregistered")
+                    for d in batch
+                ]
+                barrier.wait()
+                dispatch.record(batch, results)
+            except Exception as exc:
+                failures.append(exc)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=worker, args=(b,)) for b in batches]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert failures == []
+    assert not Device.objects.filter(is_active=True).exists()
+    assert set(Delivery.objects.values_list("status", flat=True)) <= {"failed", "skipped"}
+
+
+@pytest.mark.django_db
+def test_a_claim_whose_worker_died_is_taken_again_after_the_lease(fake_fcm):
+    with time_machine.travel("2026-11-27 10:00:00+00:00", tick=False) as traveller:
+        ids = _pending(1)
+        assert [d.pk for d in dispatch.claim(ids)] == ids  # then the worker is killed
+        traveller.shift(dispatch.LEASE - timedelta(seconds=1))
+        assert sweep_pending_deliveries() == 0
+        traveller.shift(timedelta(seconds=2))
+        assert sweep_pending_deliveries() == 1
+    assert len(fake_fcm.sent) == 1
+    assert list(Delivery.objects.values_list("status", "attempts")) == [("sent", 2)]

@@ -3,7 +3,6 @@ retries without sleeping, and the one FCM endpoint override."""
 
 import json
 import logging
-import time
 from datetime import timedelta
 
 import firebase_admin
@@ -153,6 +152,42 @@ def test_a_single_bad_token_in_a_tiny_batch_is_still_the_devices_fault(
     assert (device.is_active, device.deactivation_reason) == (False, "invalid_token")
 
 
+@pytest.mark.parametrize("answer", [SENDER_ID_MISMATCH, INVALID_TOKEN])
+def test_one_persons_push_is_judged_with_the_recent_batches_when_fcm_rejects_everything(
+    fake_fcm, django_capture_on_commit_callbacks, caplog, answer
+):
+    """A wrong Firebase project rejects every token, but most pushes go to one person:
+    judged alone, each small batch would deactivate that person's phones one by one."""
+    earlier = DeviceFactory.create_batch(12)
+    for device in earlier:
+        fake_fcm.answers[device.identifier] = answer
+    for device in earlier:  # twelve people told one at a time
+        push_to([device], django_capture_on_commit_callbacks)
+    one_more = DeviceFactory()
+    fake_fcm.answers[one_more.identifier] = answer
+    with caplog.at_level(logging.CRITICAL, logger="notifications.push"):
+        push_to([one_more], django_capture_on_commit_callbacks)
+
+    one_more.refresh_from_db()
+    assert (one_more.is_active, one_more.deactivation_reason) == (True, "")
+    assert Delivery.objects.get(device=one_more).status == Delivery.Status.FAILED
+    assert any("our Firebase configuration" in r.getMessage() for r in caplog.records)
+    # only the first few, judged before the pattern was visible, were deactivated
+    assert Device.objects.filter(is_active=False).count() < dispatch.MISCONFIGURATION_MIN_BATCH
+
+
+def test_a_bad_token_among_healthy_recent_pushes_is_the_devices_fault(
+    fake_fcm, django_capture_on_commit_callbacks
+):
+    for device in DeviceFactory.create_batch(12):
+        push_to([device], django_capture_on_commit_callbacks)
+    bad = DeviceFactory()
+    fake_fcm.answers[bad.identifier] = SENDER_ID_MISMATCH
+    push_to([bad], django_capture_on_commit_callbacks)
+    bad.refresh_from_db()
+    assert (bad.is_active, bad.deactivation_reason) == (False, "sender_mismatch")
+
+
 @pytest.mark.parametrize(
     ("answer", "code"),
     [(INVALID_PAYLOAD, "invalid_payload"), (THIRD_PARTY_AUTH, "third_party_auth")],
@@ -185,14 +220,11 @@ def test_transient_errors_retry_only_the_failed_device_later_without_sleeping(
 ):
     flaky, fine = DeviceFactory(), DeviceFactory()
     fake_fcm.answers[flaky.identifier] = answer
-    started = time.monotonic()
     with time_machine.travel("2026-11-27 10:00:00+00:00", tick=False):
         push_to([flaky, fine], django_capture_on_commit_callbacks)
-        elapsed = time.monotonic() - started
 
         # one HTTP call each: the SDK's sleeping 500/503 retries are off
         assert sorted(fake_fcm.tokens()) == sorted([flaky.identifier, fine.identifier])
-        assert elapsed < 2
         retry = Delivery.objects.get(device=flaky)
         assert (retry.status, retry.error_code, retry.attempts) == ("pending", code, 1)
         wait = (retry.next_attempt_at - retry.created_at).total_seconds()
@@ -215,20 +247,40 @@ def test_transient_errors_retry_only_the_failed_device_later_without_sleeping(
     assert (retry.status, retry.attempts) == ("sent", 2)
 
 
-def test_a_retry_gives_up_past_the_message_ttl(fake_fcm, django_capture_on_commit_callbacks):
+def test_a_retry_keeps_trying_until_the_message_ttl_then_gives_up(
+    fake_fcm, django_capture_on_commit_callbacks
+):
     device = DeviceFactory()
     fake_fcm.answers[device.identifier] = UNAVAILABLE
     with time_machine.travel("2026-11-27 10:00:00+00:00", tick=False):
         push_to([device], django_capture_on_commit_callbacks)
-    # password_changed lives 24 h; keep failing until the next try would be past it
-    for hour in range(1, 30):
+    # password_changed lives 24 h; FCM stays down; the sweep tries again every hour
+    for hour in range(1, 23):
         with time_machine.travel("2026-11-27 10:00:00+00:00", tick=False) as traveller:
             traveller.shift(timedelta(hours=hour))
             dispatch.deliver(dispatch.due_delivery_ids())
     delivery = Delivery.objects.get()
+    # backoff is capped at an hour, so the next try (before 10:00 tomorrow) is still worth it
+    assert (delivery.status, delivery.attempts) == ("pending", 23)
+    for hour in range(23, 26):
+        with time_machine.travel("2026-11-27 10:00:00+00:00", tick=False) as traveller:
+            traveller.shift(timedelta(hours=hour))
+            dispatch.deliver(dispatch.due_delivery_ids())
+    delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.FAILED
     assert delivery.error_code in ("gave_up", "expired")
+    assert fake_fcm.tokens().count(device.identifier) >= 23  # tried all along the TTL
     assert Device.objects.get().is_active
+
+
+def test_a_retry_after_past_the_ttl_gives_up_at_once(fake_fcm, django_capture_on_commit_callbacks):
+    device = DeviceFactory()
+    status, body, _headers = UNAVAILABLE
+    fake_fcm.answers[device.identifier] = (status, body, {"Retry-After": str(25 * 3600)})
+    push_to([device], django_capture_on_commit_callbacks)  # password_changed: TTL 24 h
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.error_code, delivery.attempts) == ("failed", "gave_up", 1)
+    assert delivery.last_error.startswith("unavailable: ")
 
 
 def test_the_fcm_endpoint_override_takes_only_when_configured(
@@ -266,3 +318,51 @@ def test_an_installation_id_is_addressed_as_fid(fake_fcm, django_capture_on_comm
     message = fake_fcm.sent[0]["message"]
     assert message["fid"] == "cXyZ-installation-id"
     assert "token" not in message
+
+
+def test_a_502_from_googles_front_end_is_retried_not_dropped(
+    fake_fcm, django_capture_on_commit_callbacks
+):
+    device = DeviceFactory()
+    fake_fcm.answers[device.identifier] = (502, {"error": "Bad Gateway"}, {})
+    push_to([device], django_capture_on_commit_callbacks)
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.error_code, delivery.attempts) == ("pending", "unknown", 1)
+    assert Device.objects.get().is_active
+
+
+def test_the_token_endpoint_down_fails_the_whole_batch_and_it_is_retried_later(
+    settings, service_account, django_capture_on_commit_callbacks
+):
+    settings.FIREBASE_CREDENTIALS = json.dumps(service_account)
+    settings.FCM_ENDPOINT = ""
+    settings.FCM_HTTP_TIMEOUT = 9  # a Firebase app of its own: no access token cached yet
+    devices = DeviceFactory.create_batch(2)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.post(TOKEN_URI, body=ConnectionError("oauth2 unreachable"))
+        rsps.post(FCM_URL, json={"name": "never"})
+        push_to(devices, django_capture_on_commit_callbacks)
+        assert not [c for c in rsps.calls if c.request.url == FCM_URL]
+    assert set(Delivery.objects.values_list("status", "error_code")) == {("pending", "unknown")}
+    assert Device.objects.filter(is_active=True).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "least", "most"),
+    [
+        ("Fri, 27 Nov 2026 10:10:00 GMT", 600, 600),  # an HTTP date: ten minutes from now
+        ("in a while", dispatch.RETRY_BASE_SECONDS / 2, dispatch.RETRY_BASE_SECONDS),
+    ],
+)
+def test_retry_after_as_a_date_is_honoured_and_an_unreadable_one_ignored(
+    fake_fcm, django_capture_on_commit_callbacks, retry_after, least, most
+):
+    flaky, fine = DeviceFactory(), DeviceFactory()
+    status, body, _headers = UNAVAILABLE
+    fake_fcm.answers[flaky.identifier] = (status, body, {"Retry-After": retry_after})
+    with time_machine.travel("2026-11-27 10:00:00+00:00", tick=False):
+        push_to([flaky, fine], django_capture_on_commit_callbacks)
+    retry = Delivery.objects.get(device=flaky)
+    assert (retry.status, retry.error_code) == ("pending", "unavailable")
+    assert least <= (retry.next_attempt_at - retry.created_at).total_seconds() <= most
+    assert Delivery.objects.get(device=fine).status == Delivery.Status.SENT

@@ -171,3 +171,12 @@ def test_notify_costs_the_same_queries_for_one_or_many_recipients(django_assert_
             recipients=many, kind="tests.reward_ready", params={"name": "x", "place": "y"}
         )
     assert Delivery.objects.count() == 26
+
+
+def test_a_recipient_named_twice_gets_one_row_and_one_push():
+    user, other = UserFactory(), UserFactory()
+    DeviceFactory(user=user)
+    rows = services.notify(recipients=[user, other, user], kind=PASSWORD_CHANGED)
+    assert [r.recipient for r in rows] == [user, other]
+    assert Notification.objects.filter(recipient=user).count() == 1
+    assert Delivery.objects.count() == 1

@@ -82,6 +82,9 @@ def worker(fake_fcm_server, tmp_path):
     )
     saved = {k: app.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")}
     app.conf.update(task_always_eager=False, broker_url=redis_url, task_default_queue=queue)
+    # An eager task run by an earlier test built the app's AMQP routing (default queue
+    # "celery") and cached it: forget it, or this test's tasks never reach its worker.
+    app.__dict__.pop("amqp", None)
     app._pool = None
     try:
         yield process
@@ -94,6 +97,7 @@ def worker(fake_fcm_server, tmp_path):
             process.wait()
         log.close()
         app.conf.update(saved)
+        app.__dict__.pop("amqp", None)
         app._pool = None
         print((tmp_path / "worker.log").read_text()[-6000:])  # shown when the test fails
 
