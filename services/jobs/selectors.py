@@ -29,7 +29,6 @@ from .models import (
 from .policies import candidate_pseudonym, employer_id_of, job_staff_landlord_id, tenant_of
 
 # Bad list filters (the views parse query strings; the messages are translated here).
-BadUpdatedSince = invalid("invalid_updated_since", _("updated_since must be an ISO 8601 datetime."))
 BadMaxKm = invalid("invalid_max_km", _("max_km must be a number."))
 BadOfferFilter = invalid("invalid_offer", _("offer must be a UUID."))
 BadFilter = invalid("invalid_filter", _("This filter's value is not valid."))

@@ -65,9 +65,6 @@ RewardInvalid = invalid("invalid_reward", _("Some fields of this reward are inva
 ReasonRequired = invalid("reason_required", _("A reason is required."))
 # Raised by the API while parsing loyalty input (declared here for their translations).
 UnknownTenant = invalid("unknown_tenant", _("Unknown tenant."))
-InvalidUpdatedSince = invalid(
-    "invalid_updated_since", _("updated_since must be an ISO 8601 date-time.")
-)
 CodesRequired = invalid("codes_required", _("Send a list of codes or a file."))
 FileTooLarge = invalid("file_too_large", _("The file is larger than 2 MB."))
 InvalidFile = invalid("invalid_file", _("The file must be UTF-8 text."))

@@ -2,7 +2,6 @@
 
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -11,6 +10,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.filters import UPDATED_SINCE, filter_updated_since
 from api.idempotency import idempotent
 from api.permissions import EMPLOYER, STAFF, TENANT, PerAction, roles
 from services.accounts.models import Landlord
@@ -37,24 +37,6 @@ from .serializers import (
     JobsRomeOutput,
     JobsStatsOutput,
 )
-
-UPDATED_SINCE = OpenApiParameter(
-    "updated_since", OpenApiTypes.DATETIME, description="Only rows changed since then."
-)
-
-
-def _updated_since(request, qs):
-    raw = request.query_params.get("updated_since")
-    if not raw:
-        return qs
-    try:
-        when = parse_datetime(raw)
-    except ValueError:  # well-formed but impossible, e.g. month 13
-        when = None
-    if when is None:
-        message = str(selectors.BadUpdatedSince.default_message)
-        raise selectors.BadUpdatedSince(fields={"updated_since": [message]})
-    return qs.filter(updated_at__gte=when)
 
 
 def _choice(request, name: str, choices) -> str | None:
@@ -211,7 +193,7 @@ class JobsOfferViewSet(
     def list(self, request, *args, **kwargs):
         if request.user.role == TENANT:
             return self._feed(request)
-        qs = _updated_since(request, self.get_queryset())
+        qs = filter_updated_since(request, self.get_queryset())
         wanted = _choice(request, "status", Offer.Status.values)
         if wanted:
             qs = qs.filter(status=wanted)
@@ -345,7 +327,7 @@ class JobsMatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         ]
     )
     def list(self, request, *args, **kwargs):
-        qs = _updated_since(request, self.get_queryset())
+        qs = filter_updated_since(request, self.get_queryset())
         wanted = _choice(request, "state", Match.State.values)
         if wanted:
             qs = qs.filter(state=wanted)

@@ -14,6 +14,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.filters import UPDATED_SINCE, filter_updated_since
 from api.idempotency import idempotent
 from api.permissions import STAFF, TENANT, IsStaff, IsTenant, PerAction, roles
 from services.core import clock
@@ -22,25 +23,7 @@ from services.loyalty.models import Account, EarningRule, Entry, Redemption, Rew
 
 from . import serializers as s
 
-UPDATED_SINCE = OpenApiParameter(
-    "updated_since", OpenApiTypes.DATETIME, description="Only rows changed since this time."
-)
 UnknownTenant = actions.UnknownTenant
-BadDate = actions.InvalidUpdatedSince
-
-
-def _updated_since(request, qs):
-    raw = request.query_params.get("updated_since")
-    if not raw:
-        return qs
-    try:
-        value = datetime.datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=datetime.UTC)
-        value = value.astimezone(datetime.UTC)  # year 1 or 9999 with an offset overflows
-    except (ValueError, OverflowError):
-        raise BadDate(fields={"updated_since": [str(BadDate.default_message)]}) from None
-    return qs.filter(updated_at__gte=value)
 
 
 class UUIDLookup:
@@ -79,7 +62,7 @@ class AccountViewSet(UUIDLookup, mixins.ListModelMixin, viewsets.GenericViewSet)
                 raise UnknownTenant(
                     fields={"tenant": [str(UnknownTenant.default_message)]}
                 ) from None
-        return _updated_since(self.request, qs)
+        return filter_updated_since(self.request, qs)
 
     @extend_schema(parameters=[OpenApiParameter("tenant", OpenApiTypes.UUID)])
     def list(self, request, *args, **kwargs):
@@ -104,7 +87,7 @@ class EntryViewSet(UUIDLookup, mixins.ListModelMixin, viewsets.GenericViewSet):
                 raise UnknownTenant(
                     fields={"tenant": [str(UnknownTenant.default_message)]}
                 ) from None
-        return _updated_since(self.request, qs)
+        return filter_updated_since(self.request, qs)
 
     @extend_schema(
         parameters=[OpenApiParameter("tenant", OpenApiTypes.UUID, description="Staff only.")]
@@ -149,7 +132,7 @@ class RewardViewSet(
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         if self.action == "list":
-            queryset = _updated_since(self.request, queryset)
+            queryset = filter_updated_since(self.request, queryset)
         return queryset
 
     @extend_schema(request=s.LoyaltyRewardCreateInput, responses={201: s.LoyaltyRewardOutput})
@@ -242,7 +225,7 @@ class RedemptionViewSet(
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         if self.action == "list":
-            queryset = _updated_since(self.request, queryset)
+            queryset = filter_updated_since(self.request, queryset)
         return queryset
 
     @extend_schema(
