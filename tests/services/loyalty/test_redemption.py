@@ -194,6 +194,26 @@ def test_cancel_partly_repays_debt_and_refills_the_longest_lived_lot_first(world
     assert remaining == {"old": 20, "new": 40}
 
 
+def test_nobody_cancels_a_voucher_past_its_validity_even_before_the_nightly_expiry(
+    world, reward, clock
+):
+    give_points(world.tenant_a, 150)
+    redemption = actions.reward_redeem(tenant=world.tenant_a, reward=reward)
+    clock.move_to(redemption.expires_at)
+    for actor in (world.tenant_a.user, world.staff_a.user):
+        with pytest.raises(actions.NotCancellable):
+            actions.redemption_cancel(actor=actor, redemption=redemption)
+    assert balance(world.tenant_a) == 50
+
+
+def test_a_voucher_can_be_cancelled_up_to_its_last_second(world, reward, clock):
+    give_points(world.tenant_a, 150)
+    redemption = actions.reward_redeem(tenant=world.tenant_a, reward=reward)
+    clock.move_to(redemption.expires_at - datetime.timedelta(seconds=1))
+    actions.redemption_cancel(actor=world.staff_a.user, redemption=redemption)
+    assert balance(world.tenant_a) == 150
+
+
 def test_cancel_refused_to_others_and_after_use(world, reward):
     give_points(world.tenant_a, 150)
     redemption = actions.reward_redeem(tenant=world.tenant_a, reward=reward)
