@@ -251,7 +251,9 @@ def test_earning_rules_create_and_patch(world):
 
 
 def test_reports_and_csv_exports(world, frozen):
-    reward = RewardFactory(landlord=world.landlord_a, cost_points=30, title="Vélo")
+    reward = RewardFactory(
+        landlord=world.landlord_a, cost_points=30, title="Vélo", validity_days=60
+    )
     give_points(world.tenant_a, 100)
     redemption = actions.reward_redeem(tenant=world.tenant_a, reward=reward)
     frozen.move_to(T0 + datetime.timedelta(days=31))
