@@ -68,6 +68,10 @@ class ActivationThrottled(DomainError):
 
 
 WeakPassword = invalid("invalid_password", _("This password is too weak."))
+EndBeforeStart = invalid("invalid_dates", _("The end date is before the start date."))
+UnreadableCsv = invalid("invalid_csv", _("The file is not a readable CSV text file."))
+InvalidSiret = invalid("invalid_siret", _("Enter a valid 14-digit SIRET number."))
+ReadOnlyFields = invalid("invalid", _("These fields cannot be changed."))
 TenancyAlreadyActivated = invalid(
     "tenancy_already_activated", _("This tenancy is already activated.")
 )
@@ -119,9 +123,7 @@ def tenancy_create(
     if residence.landlord_id != landlord.pk:
         raise NotFound(fields={"residence": [str(_("Unknown residence."))]})
     if end_date and end_date < start_date:
-        raise invalid("invalid_dates", _("The end date is before the start date."))(
-            fields={"end_date": [str(_("The end date is before the start date."))]}
-        )
+        raise EndBeforeStart(fields={"end_date": [str(EndBeforeStart.default_message)]})
     tenancy = Tenancy(
         landlord=landlord,
         residence=residence,
@@ -197,16 +199,16 @@ def tenancy_import_csv(*, actor: User, content: bytes) -> ImportReport:
         try:
             text = content.decode("cp1252")
         except UnicodeDecodeError:
-            raise invalid("invalid_csv", _("The file is not a readable CSV text file."))() from None
+            raise UnreadableCsv() from None
     if "\x00" in text:
-        raise invalid("invalid_csv", _("The file is not a readable CSV text file."))()
+        raise UnreadableCsv()
     header_line = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=header_line.count)  # the header names the columns
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     headers = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in IMPORT_COLUMNS if c != "end_date" and c not in headers]
     if missing:
-        raise invalid("invalid_csv", _("Missing columns: {columns}."))(
+        raise UnreadableCsv(
             message=str(_("Missing columns: {columns}.")).format(columns=", ".join(missing))
         )
     reader.fieldnames = headers
@@ -390,9 +392,7 @@ def employer_create(
     if not policies.can_manage_employers(actor=actor):
         raise CannotManageEmployers()
     if not siret_is_valid(siret):
-        raise invalid("invalid_siret", _("Enter a valid 14-digit SIRET number."))(
-            fields={"siret": [str(_("Enter a valid 14-digit SIRET number."))]}
-        )
+        raise InvalidSiret(fields={"siret": [str(InvalidSiret.default_message)]})
     if Employer.objects.filter(siret=siret).exists():
         raise EmployerExists(fields={"siret": [str(EmployerExists.default_message)]})
     try:
@@ -560,9 +560,7 @@ PROFILE_FIELDS = ("first_name", "last_name", "phone", "language")
 def profile_update(*, user: User, **changes) -> User:
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
-        raise invalid("invalid", _("These fields cannot be changed."))(
-            fields={name: [str(_("Read-only field."))] for name in unknown}
-        )
+        raise ReadOnlyFields(fields={name: [str(_("Read-only field."))] for name in unknown})
     for name, value in changes.items():
         setattr(user, name, value)
     user.save(update_fields=[*changes.keys(), "updated_at"])

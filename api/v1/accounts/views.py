@@ -18,6 +18,8 @@ from services.core.errors import invalid
 from . import serializers as s
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
+UnknownResidence = invalid("unknown_residence", _("Unknown residence."))
+FileTooLarge = invalid("file_too_large", _("The file is larger than 2 MB."))
 
 
 def _client_key(request) -> str:
@@ -187,9 +189,7 @@ class TenancyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             .first()
         )
         if residence is None:
-            raise invalid("unknown_residence", _("Unknown residence."))(
-                fields={"residence": [str(_("Unknown residence."))]}
-            )
+            raise UnknownResidence(fields={"residence": [str(UnknownResidence.default_message)]})
         created = actions.tenancy_create(actor=request.user, residence=residence, **fields)
         return self._created_response(created)
 
@@ -222,9 +222,7 @@ class TenancyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         if upload.size > MAX_IMPORT_BYTES:
-            raise invalid("file_too_large", _("The file is larger than 2 MB."))(
-                fields={"file": [str(_("The file is larger than 2 MB."))]}
-            )
+            raise FileTooLarge(fields={"file": [str(FileTooLarge.default_message)]})
         report = actions.tenancy_import_csv(actor=request.user, content=upload.read())
         return Response(
             s.AccountsTenancyImportOutput(
