@@ -4,7 +4,7 @@ import datetime
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 
 from services.core.errors import invalid
 
@@ -33,3 +33,17 @@ def filter_updated_since(request, queryset):
         message = str(InvalidUpdatedSince.default_message)
         raise InvalidUpdatedSince(fields={"updated_since": [message]}) from None
     return queryset.filter(updated_at__gte=value)
+
+
+class UpdatedSinceOnList:
+    """Viewset mixin: `?updated_since=` narrows the list action (documented on it)."""
+
+    @extend_schema(parameters=[UPDATED_SINCE])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.action == "list":
+            queryset = filter_updated_since(self.request, queryset)
+        return queryset

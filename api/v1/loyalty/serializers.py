@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from services.loyalty import selectors
-from services.loyalty.actions import CodesRequired
+from services.loyalty.actions import REWARD_FIELDS, CodesRequired
 from services.loyalty.models import Account, EarningRule, Entry, Reason, Redemption, Reward, Rule
 
 
@@ -79,28 +79,7 @@ class LoyaltyRewardOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Reward
-        fields = (
-            "id",
-            "title",
-            "description",
-            "image_url",
-            "partner_name",
-            "partner_address",
-            "category",
-            "kind",
-            "cost_points",
-            "credit_cents",
-            "stock",
-            "limit_per_tenant",
-            "available_from",
-            "available_until",
-            "validity_days",
-            "is_active",
-            "available",
-            "affordable",
-            "created_at",
-            "updated_at",
-        )
+        fields = ("id", *REWARD_FIELDS, "available", "affordable", "created_at", "updated_at")
 
     @extend_schema_field(serializers.BooleanField(allow_null=True))
     def get_affordable(self, obj):

@@ -14,7 +14,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.filters import UPDATED_SINCE, filter_updated_since
+from api.filters import UPDATED_SINCE, UpdatedSinceOnList, filter_updated_since
 from api.idempotency import idempotent
 from api.permissions import STAFF, TENANT, IsStaff, IsTenant, PerAction, roles
 from services.core import clock
@@ -99,6 +99,7 @@ class EntryViewSet(UUIDLookup, mixins.ListModelMixin, viewsets.GenericViewSet):
 @extend_schema(tags=["loyalty"])
 class RewardViewSet(
     UUIDLookup,
+    UpdatedSinceOnList,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -124,16 +125,6 @@ class RewardViewSet(
         if user.is_authenticated and user.role == TENANT and hasattr(user, "tenant"):
             context["balance"] = selectors.account_balance(tenant=user.tenant)
         return context
-
-    @extend_schema(parameters=[UPDATED_SINCE])
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        if self.action == "list":
-            queryset = filter_updated_since(self.request, queryset)
-        return queryset
 
     @extend_schema(request=s.LoyaltyRewardCreateInput, responses={201: s.LoyaltyRewardOutput})
     @idempotent
@@ -207,7 +198,11 @@ class RewardViewSet(
 
 @extend_schema(tags=["loyalty"])
 class RedemptionViewSet(
-    UUIDLookup, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    UUIDLookup,
+    UpdatedSinceOnList,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     permission_classes = [PerAction]
     default_roles = (TENANT, STAFF)
@@ -217,16 +212,6 @@ class RedemptionViewSet(
 
     def get_queryset(self):
         return selectors.redemption_list_for_user(user=self.request.user)
-
-    @extend_schema(parameters=[UPDATED_SINCE])
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        if self.action == "list":
-            queryset = filter_updated_since(self.request, queryset)
-        return queryset
 
     @extend_schema(
         request=None,

@@ -1,16 +1,2 @@
-import pytest
-
-from tests.factories.jobs import ensure_rome_reference
-
-
-@pytest.fixture
-def rome(db):
-    ensure_rome_reference()
-
-
-@pytest.fixture(autouse=True)
-def _rome_when_db(request):
-    """Reload the ROME reference for database tests (not transactional ones: they flush)."""
-    marker = request.node.get_closest_marker("django_db")
-    if marker is not None and not marker.kwargs.get("transaction"):
-        request.getfixturevalue("rome")
+# The same ROME fixtures as the domain tests (transactional tests flush the reference).
+from tests.services.jobs.conftest import _rome_when_db, rome  # noqa: F401
