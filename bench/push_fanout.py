@@ -65,7 +65,7 @@ def seed(n: int) -> tuple:
     import datetime
 
     from django.core.management import call_command
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from notifications.models import Announcement, Device, Notification
     from services.accounts.models import Landlord, Residence, Staff, Tenancy, Tenant, User
@@ -145,6 +145,10 @@ def seed(n: int) -> tuple:
         Device.objects.filter(user__tenant__landlord=landlord).update(
             is_active=True, deactivated_at=None, deactivation_reason="", last_error=""
         )
+    # What autovacuum keeps doing on a live database (it is off on some machines): without
+    # it each run inherits the previous runs' dead rows and stale statistics.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
     return staff_user, landlord
 
 

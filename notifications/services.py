@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -43,6 +44,48 @@ def _switched_off(user_ids: Sequence[int], category: str) -> dict[int, set[str]]
     return off
 
 
+@dataclass(frozen=True)
+class _Planned:
+    """One recipient's inbox row, before it is written."""
+
+    user_id: int
+    title: str
+    body: str
+    in_inbox: bool
+    push: bool
+
+
+def _plan(
+    spec: registry.NotificationKind, recipients: Sequence[tuple[int, str]], params: dict
+) -> list[_Planned]:
+    """The rules of notify(), for (user id, language) pairs: one row per person, rendered
+    in their language (once per language), minus those who switched both channels off."""
+    # One row per person even when the caller's query joined them twice (two tenancies,
+    # two residences): a duplicate would be a second inbox row and a second push.
+    languages = dict(recipients)
+    if not languages:
+        return []
+    locked = not spec.switchable or spec.category in LOCKED_CATEGORIES
+    off = {} if locked else _switched_off(list(languages), spec.category)
+    rendered: dict[str, tuple[str, str]] = {}
+    planned = []
+    for user_id, language in languages.items():
+        user_off = off.get(user_id, set())
+        inbox = "inbox" in spec.channels and "inbox" not in user_off
+        push = "push" in spec.channels and "push" not in user_off
+        if not (inbox or push):
+            continue
+        language = language or "fr"
+        if language not in rendered:
+            rendered[language] = (
+                _render(spec.title, language, params)[:200],
+                _render(spec.body, language, params),
+            )
+        title, body = rendered[language]
+        planned.append(_Planned(user_id, title, body, inbox, push))
+    return planned
+
+
 def notify(
     *,
     recipients: Iterable,
@@ -60,61 +103,81 @@ def notify(
     switchable kind get nothing; the returned list holds the rows written.
     """
     spec = registry.get(kind)
-    params = params or {}
-    # One row per person even when the caller's query joined them twice (two tenancies,
-    # two residences): a duplicate would be a second inbox row and a second push.
-    users = list({user.pk: user for user in recipients}.values())
-    if not users:
+    planned = _plan(spec, [(u.pk, getattr(u, "language", None)) for u in recipients], params or {})
+    if not planned:
         return []
-    locked = not spec.switchable or spec.category in LOCKED_CATEGORIES
-    off = {} if locked else _switched_off([u.pk for u in users], spec.category)
-    rendered: dict[str, tuple[str, str]] = {}
-    link_type = spec.link_type or ""
     link = str(link_id) if link_id is not None else ""
     payload = {k: str(v) for k, v in (data or {}).items()}
-    rows: list[Notification] = []
-    push_users: set[int] = set()
-    for user in users:
-        user_off = off.get(user.pk, set())
-        inbox = "inbox" in spec.channels and "inbox" not in user_off
-        push = "push" in spec.channels and "push" not in user_off
-        if not (inbox or push):
-            continue
-        language = getattr(user, "language", None) or "fr"
-        if language not in rendered:
-            rendered[language] = (
-                _render(spec.title, language, params),
-                _render(spec.body, language, params),
-            )
-        title, body = rendered[language]
-        rows.append(
+    created = Notification.objects.bulk_create(
+        [
             Notification(
-                recipient=user,
+                recipient_id=row.user_id,
                 kind=spec.code,
                 category=spec.category,
-                title=title[:200],
-                body=body,
-                link_type=link_type,
+                title=row.title,
+                body=row.body,
+                link_type=spec.link_type or "",
                 link_id=link,
                 data=payload,
-                in_inbox=inbox,
+                in_inbox=row.in_inbox,
             )
-        )
-        if push:
-            push_users.add(user.pk)
-    if not rows:
-        return []
-    created = Notification.objects.bulk_create(rows)
-    if push_users:
-        _queue_pushes(created, push_users, spec.ttl_seconds)
+            for row in planned
+        ]
+    )
+    push_users = {row.user_id for row in planned if row.push}
+    _queue_pushes([n.pk for n in created if n.recipient_id in push_users], spec.ttl_seconds)
     return created
 
 
-def _queue_pushes(notifications: list[Notification], user_ids: set[int], ttl: int) -> None:
+def notify_audience(
+    *, recipients: Sequence[tuple[int, str]], kind: str, params: dict, link_id: Any
+) -> int:
+    """notify() for thousands of people at once (an announcement's audience, a chunk at a
+    time), given as (user id, language): the same rows and deliveries, written with one
+    INSERT per language and channel choice instead of a model instance per person.
+    Returns the number of inbox rows written."""
+    spec = registry.get(kind)
+    planned = _plan(spec, recipients, params)
+    groups: dict[tuple[str, str, bool], list[int]] = {}
+    push_users = set()
+    for row in planned:
+        groups.setdefault((row.title, row.body, row.in_inbox), []).append(row.user_id)
+        if row.push:
+            push_users.add(row.user_id)
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(clock.now())
+    data = Notification._meta.get_field("data").get_db_prep_save({}, connection)
+    public_id = Notification._meta.get_field("public_id")
+    link = str(link_id) if link_id is not None else ""
+    push_ids = []
+    for (title, body, in_inbox), user_ids in groups.items():
+        constants = [spec.code, spec.category, title, body, spec.link_type or "", link, data]
+        for start in range(0, len(user_ids), FAN_OUT_CHUNK):
+            chunk = user_ids[start : start + FAN_OUT_CHUNK]
+            values = ", ".join(["(%s, %s)"] * len(chunk))
+            sql = (
+                f"INSERT INTO {table} (public_id, recipient_id, kind, category, title, "  # noqa: S608
+                "body, link_type, link_id, data, in_inbox, created_at, updated_at) "
+                "SELECT v.column1, v.column2, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s "
+                f"FROM (VALUES {values}) AS v RETURNING id, recipient_id"
+            )
+            rows = [
+                value
+                for user_id in chunk
+                for value in (public_id.get_db_prep_value(uuid.uuid4(), connection), user_id)
+            ]
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [*constants, in_inbox, now, now, *rows])
+                push_ids += [pk for pk, user_id in cursor.fetchall() if user_id in push_users]
+    _queue_pushes(sorted(push_ids), spec.ttl_seconds)
+    return len(planned)
+
+
+def _queue_pushes(notification_ids: list[int], ttl: int) -> None:
     """One pending delivery per active device of the push recipients, in one
     INSERT … SELECT (a 100,000-person announcement writes 100 of these, not 100,000 model
     instances), then the send tasks on commit."""
-    ids = [n.pk for n in notifications if n.recipient_id in user_ids]
+    ids = notification_ids
     if not ids:
         return
     now = clock.now()
@@ -319,11 +382,11 @@ def announcement_create(
     return announcement
 
 
-def _next_audience_chunk(announcement: Announcement, chunk: int) -> list[User]:
-    """The next `chunk` people after the progress marker, in user-id order: active users of
-    the landlord's current tenants (or of those residences'; a tenancy that has ended is
-    no longer an audience). Walks the tenants by `user_id` (a
-    unique index), so each chunk costs the same at any audience size."""
+def _next_audience_chunk(announcement: Announcement, chunk: int) -> list[tuple[int, str]]:
+    """The next `chunk` people, as (user id, language), after the progress marker, in
+    user-id order: active users of the landlord's current tenants (or of those
+    residences'; a tenancy that has ended is no longer an audience). Walks the landlord's
+    tenants by the (landlord, user) index, so each chunk costs the same at any size."""
     tenants = Tenant.objects.filter(
         Q(tenancy__end_date__isnull=True) | Q(tenancy__end_date__gte=clock.today()),
         landlord_id=announcement.landlord_id,
@@ -333,8 +396,7 @@ def _next_audience_chunk(announcement: Announcement, chunk: int) -> list[User]:
     residence_ids = list(announcement.residences.values_list("pk", flat=True))
     if residence_ids:
         tenants = tenants.filter(tenancy__residence_id__in=residence_ids)
-    ids = list(tenants.order_by("user_id").values_list("user_id", flat=True)[:chunk])
-    return list(User.objects.filter(pk__in=ids).only("pk", "language").order_by("pk"))
+    return list(tenants.order_by("user_id").values_list("user_id", "user__language")[:chunk])
 
 
 def announcement_fan_out(*, announcement_id: int, chunk: int = FAN_OUT_CHUNK) -> Announcement:
@@ -348,21 +410,21 @@ def announcement_fan_out(*, announcement_id: int, chunk: int = FAN_OUT_CHUNK) ->
             )
             if announcement is None or announcement.status == Announcement.Status.DONE:
                 return announcement
-            users = _next_audience_chunk(announcement, chunk)
-            if not users:
+            audience = _next_audience_chunk(announcement, chunk)
+            if not audience:
                 announcement.status = Announcement.Status.DONE
                 announcement.completed_at = clock.now()
                 announcement.save(update_fields=["status", "completed_at", "updated_at"])
                 return announcement
-            created = notify(
-                recipients=users,
+            written = notify_audience(
+                recipients=audience,
                 kind=ANNOUNCEMENT,
                 params={"title": announcement.title, "body": announcement.body},
                 link_id=announcement.public_id,
             )
             announcement.status = Announcement.Status.SENDING
-            announcement.fanned_out_until_user_id = users[-1].pk
-            announcement.recipients_count += len(created)
+            announcement.fanned_out_until_user_id = audience[-1][0]
+            announcement.recipients_count += written
             announcement.save(
                 update_fields=[
                     "status",

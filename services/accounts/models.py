@@ -178,6 +178,8 @@ class Tenant(PublicModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # An announcement walks one landlord's tenants in user order, a chunk at a time.
+        indexes = [models.Index(fields=["landlord", "user"], name="tenant_landlord_user")]
 
     def __str__(self) -> str:
         return str(self.user)

@@ -6,8 +6,9 @@ import pytest
 import time_machine
 
 from notifications import services
-from notifications.models import Announcement, Delivery, Notification
-from tests.factories.accounts import TenantFactory
+from notifications.kinds import PASSWORD_CHANGED
+from notifications.models import Announcement, Delivery, Notification, Preference
+from tests.factories.accounts import TenantFactory, UserFactory
 from tests.factories.notifications import DeviceFactory
 
 pytestmark = pytest.mark.django_db
@@ -114,3 +115,57 @@ def test_a_tenant_whose_tenancy_has_ended_is_no_longer_told(
     assert sorted(n.recipient_id for n in Notification.objects.all()) == sorted(
         [world.tenant_a.user.pk, leaving.user.pk]
     )
+
+
+def test_an_announcement_follows_each_tenants_switches(world, django_capture_on_commit_callbacks):
+    inbox_off, push_off, both_off = (TenantFactory(residence=world.residence_a) for _ in range(3))
+    two_phones = world.tenant_a.user
+    for user in (inbox_off.user, push_off.user, both_off.user, two_phones, two_phones):
+        DeviceFactory(user=user)
+    for user, channels in (
+        (inbox_off.user, ["inbox"]),
+        (push_off.user, ["push"]),
+        (both_off.user, ["inbox", "push"]),
+    ):
+        for channel in channels:
+            Preference.objects.create(
+                user=user, category="announcements", channel=channel, enabled=False
+            )
+    with django_capture_on_commit_callbacks(execute=True):
+        announcement = services.announcement_create(
+            author=world.staff_a.user, title="Coupure d'eau", body="Jeudi de 9 h à 12 h."
+        )
+    announcement.refresh_from_db()
+    rows = {n.recipient: n.in_inbox for n in Notification.objects.all()}
+    assert rows == {
+        two_phones: True,
+        world.tenant_a2.user: True,
+        inbox_off.user: False,  # pushed, kept out of the inbox
+        push_off.user: True,
+    }
+    assert announcement.recipients_count == 4
+    pushed = sorted(d.device.user_id for d in Delivery.objects.select_related("device"))
+    assert pushed == sorted([two_phones.pk, two_phones.pk, inbox_off.user.pk])
+
+
+def test_an_audience_gets_exactly_what_notify_gives_one_by_one(world):
+    english = UserFactory(language="en")
+    french = UserFactory(language="fr")
+    for user in (english, french):
+        DeviceFactory(user=user)
+    fields = ("recipient_id", "kind", "category", "title", "body", "link_id", "in_inbox")
+
+    one_by_one = services.notify(recipients=[english, french], kind=PASSWORD_CHANGED)
+    expected = sorted(tuple(getattr(n, f) for f in fields) for n in one_by_one)
+    Notification.objects.all().delete()
+
+    written = services.notify_audience(
+        recipients=[(english.pk, "en"), (french.pk, "fr"), (english.pk, "en")],
+        kind=PASSWORD_CHANGED,
+        params={},
+        link_id=None,
+    )
+    assert written == 2
+    assert sorted(Notification.objects.values_list(*fields)) == expected
+    assert len({n.title for n in Notification.objects.all()}) == 2  # rendered per language
+    assert Delivery.objects.filter(status="pending").count() == 2

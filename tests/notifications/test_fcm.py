@@ -302,6 +302,32 @@ def test_the_fcm_endpoint_override_takes_only_when_configured(
     assert app.options.get("httpTimeout") == fcm.DEFAULT_HTTP_TIMEOUT
 
 
+def test_a_proxy_and_ca_bundle_from_the_environment_still_apply_though_read_once(
+    monkeypatch, service_account
+):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.bailleur.test:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/bailleur-ca.pem")
+    app = firebase_admin.initialize_app(
+        firebase_admin.credentials.Certificate(service_account),
+        {"projectId": PROJECT},
+        name="proxied",
+    )
+    try:
+        fcm.configure_transport(app, endpoint="", concurrency=10)
+        monkeypatch.delenv("HTTPS_PROXY")  # read at start-up, not per request
+        with responses.RequestsMock() as rsps:
+            rsps.post(TOKEN_URI, json={"access_token": "x", "expires_in": 3600})
+            rsps.post(FCM_URL, json={"name": f"projects/{PROJECT}/messages/1"})
+            message = firebase_admin.messaging.Message()
+            message.token = "tok-1"
+            firebase_admin.messaging.send(message, app=app)
+            sent = next(c for c in rsps.calls if c.request.url == FCM_URL)
+        assert sent.request.req_kwargs["proxies"]["https"] == "http://proxy.bailleur.test:3128"
+        assert sent.request.req_kwargs["verify"] == "/etc/ssl/bailleur-ca.pem"
+    finally:
+        firebase_admin.delete_app(app)
+
+
 def test_send_each_batches_stay_within_the_concurrency_bound(
     fake_fcm, settings, django_capture_on_commit_callbacks
 ):
