@@ -37,7 +37,7 @@ seed: $(STAMP)
 	$(PY) manage.py seed_demo
 
 worker: $(STAMP)
-	$(VENV)/bin/celery -A backend worker --loglevel=info --concurrency=2
+	$(VENV)/bin/celery -A backend worker --loglevel=info --concurrency=3
 
 beat: $(STAMP)
 	$(VENV)/bin/celery -A backend beat --loglevel=info

@@ -231,7 +231,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Push fan-out benchmark")
     parser.add_argument("--devices", type=int, default=5_000)
     parser.add_argument("--latency-ms", type=float, default=20.0)
-    parser.add_argument("--worker-concurrency", type=int, default=2)
+    parser.add_argument("--worker-concurrency", type=int, default=3)
     parser.add_argument("--fcm-concurrency", type=int, default=100)
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--skip-baseline", action="store_true")
