@@ -327,7 +327,7 @@ def _our_configuration(token_errors: int, total: int) -> bool:
 def _mark_sent(pairs: list[tuple[int, str]], now) -> None:
     """Sent, with each delivery's FCM message id: one UPDATE … FROM (VALUES …) per batch
     (bulk_update's CASE WHEN costs seconds per 500 rows in Python, and a second UPDATE for
-    the ids would leave each row's old version behind twice). VALUES columns are column1,
+    the ids would write every row twice). VALUES columns are column1,
     column2 on both PostgreSQL and SQLite."""
     table = connection.ops.quote_name(Delivery._meta.db_table)
     at = connection.ops.adapt_datetimefield_value(now)

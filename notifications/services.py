@@ -173,11 +173,10 @@ def notify_audience(
     return len(planned)
 
 
-def _queue_pushes(notification_ids: list[int], ttl: int) -> None:
+def _queue_pushes(ids: list[int], ttl: int) -> None:
     """One pending delivery per active device of the push recipients, in one
     INSERT … SELECT (a 100,000-person announcement writes 100 of these, not 100,000 model
-    instances), then the send tasks on commit."""
-    ids = notification_ids
+    instances), then the send tasks on commit. `ids`: the push recipients' inbox rows."""
     if not ids:
         return
     now = clock.now()

@@ -73,7 +73,7 @@ def configure_transport(
     - Always: our transport retry policy and a connection pool sized for our concurrency,
       mounted on the send URL's origin; and the environment's proxy and CA-bundle settings
       read once here instead of on every request (requests re-reads os.environ per call:
-      about a fifth of the CPU a push costs).
+      0.65 → 0.47 ms of CPU per request without it).
     `sdk_retries=True` keeps the SDK's own retry policy and pool (what it mounts for
     fcm.googleapis.com): the benchmark's "fcm-django way" baseline.
     Returns the send URL in use.
