@@ -381,21 +381,30 @@ def announcement_create(
     return announcement
 
 
-def _next_audience_chunk(announcement: Announcement, chunk: int) -> list[tuple[int, str]]:
-    """The next `chunk` people, as (user id, language), after the progress marker, in
-    user-id order: active users of the landlord's current tenants (or of those
-    residences'; a tenancy that has ended is no longer an audience). Walks the landlord's
-    tenants by the (landlord, user) index, so each chunk costs the same at any size."""
+def _next_audience_chunk(
+    announcement: Announcement, chunk: int
+) -> tuple[list[tuple[int, str]], int | None]:
+    """The next `chunk` tenants after the progress marker, in user-id order, and of them the
+    people to tell, as (user id, language): active users of the landlord's current tenants
+    (or of those residences'; a tenancy that has ended is no longer an audience). Also
+    returns the last user id walked (None: nobody left).
+
+    Two queries, each bounded by the chunk: the tenants by the (landlord, user) index,
+    then their users. With the users joined in, PostgreSQL merge-joined them from the
+    first user id on every chunk (a fan-out quadratic in the size of the user table)."""
     tenants = Tenant.objects.filter(
         Q(tenancy__end_date__isnull=True) | Q(tenancy__end_date__gte=clock.today()),
         landlord_id=announcement.landlord_id,
-        user__is_active=True,
         user_id__gt=announcement.fanned_out_until_user_id,
     )
     residence_ids = list(announcement.residences.values_list("pk", flat=True))
     if residence_ids:
         tenants = tenants.filter(tenancy__residence_id__in=residence_ids)
-    return list(tenants.order_by("user_id").values_list("user_id", "user__language")[:chunk])
+    walked = list(tenants.order_by("user_id").values_list("user_id", flat=True)[:chunk])
+    if not walked:
+        return [], None
+    people = User.objects.filter(pk__in=walked, is_active=True).order_by("pk")
+    return list(people.values_list("pk", "language")), walked[-1]
 
 
 def announcement_fan_out(*, announcement_id: int, chunk: int = FAN_OUT_CHUNK) -> Announcement:
@@ -409,8 +418,8 @@ def announcement_fan_out(*, announcement_id: int, chunk: int = FAN_OUT_CHUNK) ->
             )
             if announcement is None or announcement.status == Announcement.Status.DONE:
                 return announcement
-            audience = _next_audience_chunk(announcement, chunk)
-            if not audience:
+            audience, last_walked = _next_audience_chunk(announcement, chunk)
+            if last_walked is None:
                 announcement.status = Announcement.Status.DONE
                 announcement.completed_at = clock.now()
                 announcement.save(update_fields=["status", "completed_at", "updated_at"])
@@ -422,7 +431,7 @@ def announcement_fan_out(*, announcement_id: int, chunk: int = FAN_OUT_CHUNK) ->
                 link_id=announcement.public_id,
             )
             announcement.status = Announcement.Status.SENDING
-            announcement.fanned_out_until_user_id = audience[-1][0]
+            announcement.fanned_out_until_user_id = last_walked
             announcement.recipients_count += written
             announcement.save(
                 update_fields=[

@@ -169,3 +169,19 @@ def test_an_audience_gets_exactly_what_notify_gives_one_by_one(world):
     assert sorted(Notification.objects.values_list(*fields)) == expected
     assert len({n.title for n in Notification.objects.all()}) == 2  # rendered per language
     assert Delivery.objects.filter(status="pending").count() == 2
+
+
+def test_a_chunk_of_deactivated_accounts_does_not_end_the_fan_out(world):
+    left = TenantFactory(residence=world.residence_a)
+    left.user.is_active = False
+    left.user.save()
+    later = TenantFactory(residence=world.residence_a)  # walked after the empty chunk
+    announcement = Announcement.objects.create(
+        landlord=world.landlord_a, author=world.staff_a.user, title="t", body="b"
+    )
+    services.announcement_fan_out(announcement_id=announcement.pk, chunk=1)
+    announcement.refresh_from_db()
+    assert announcement.status == "done"
+    told = set(Notification.objects.values_list("recipient_id", flat=True))
+    assert told == {world.tenant_a.user.pk, world.tenant_a2.user.pk, later.user.pk}
+    assert announcement.recipients_count == 3
