@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Voisinage API image: one image for the web process (gunicorn), the Celery worker and beat.
-#   docker build -t voisinage .
+#   docker build -t voisinage .        (or `docker compose up -d --build`: compose.yaml)
 #   docker run --env-file .env -p 8000:8000 voisinage                      # API
 #   docker run --env-file .env --no-healthcheck voisinage celery -A backend worker --loglevel=info
 #   docker run --env-file .env --no-healthcheck voisinage celery -A backend beat --loglevel=info \
@@ -24,6 +24,7 @@ COPY backend ./backend
 COPY api ./api
 COPY services ./services
 COPY notifications ./notifications
+COPY web ./web
 RUN /opt/venv/bin/pip wheel --no-deps --wheel-dir /wheels . \
     && /opt/venv/bin/pip install /wheels/*.whl
 
@@ -34,8 +35,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     DJANGO_SETTINGS_MODULE=backend.settings.production \
     STATIC_ROOT=/app/staticfiles \
-    MEDIA_ROOT=/app/media \
-    WEB_CONCURRENCY=2
+    MEDIA_ROOT=/app/media
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --shell /usr/sbin/nologin app
 COPY --from=builder /opt/venv /opt/venv
@@ -49,12 +49,13 @@ RUN SECRET_KEY=build-only-not-a-secret-0a8f3c1e9b7d5f2a4c6e8b0d1f3a5c7e9b1d3f5a7
     ALLOWED_HOSTS=localhost \
     django-admin collectstatic --noinput \
     && rm -f /tmp/build-only.sqlite3 \
-    && mkdir -p /app/media \
-    && chown app:app /app/media
+    && mkdir -p /app/media /var/lib/beat \
+    && chown app:app /app/media /var/lib/beat
 USER app
 EXPOSE 8000
 # No curl in the slim image: Python asks /healthz, with a Host header that ALLOWED_HOSTS accepts
 # (/healthz is exempt from the HTTPS redirect).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request as u; h = os.environ.get('ALLOWED_HOSTS', 'localhost').split(',')[0].strip().lstrip('.'); h = 'localhost' if h in ('', '*') else h; r = u.urlopen(u.Request('http://127.0.0.1:8000/healthz', headers={'Host': h}), timeout=4); raise SystemExit(0 if r.status == 200 else 1)"]
-CMD ["gunicorn", "backend.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-tmp-dir", "/dev/shm", "--access-logfile", "-", "--timeout", "30", "--graceful-timeout", "20"]
+# Workers from the CPU count, timeouts, log format: backend/gunicorn_conf.py (inside the wheel).
+CMD ["gunicorn", "backend.wsgi:application", "--config", "python:backend.gunicorn_conf"]
