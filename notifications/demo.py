@@ -4,11 +4,18 @@ Idempotent: devices are keyed by their token, and a user whose inbox already has
 left alone. People are looked up by e-mail; without the accounts demo nothing happens.
 """
 
-from services.accounts.models import User
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.contrib.auth import get_user_model
 
 from .kinds import ANNOUNCEMENT, PASSWORD_CHANGED
 from .models import Device, Notification
 from .services import notify
+
+if TYPE_CHECKING:  # accounts is above notifications: its types only
+    from services.accounts.models import User
 
 DEMO_DOMAIN = "demo.voisinage.test"
 STAFF_EMAILS = ("admin.iaa@demo.voisinage.test", "proximite.iaa@demo.voisinage.test")
@@ -29,6 +36,7 @@ ANNOUNCEMENTS = (
 
 
 def _demo_people() -> list[User]:
+    User = get_user_model()
     tenants = list(
         User.objects.filter(
             role=User.Role.TENANT,

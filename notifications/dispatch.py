@@ -21,12 +21,13 @@ from django.db.models import Count, F, Q
 
 from services.core import clock
 
+from . import devices, outbox
 from .channels import Outcome, PushMessage, PushResult, get_channel
 from .models import Delivery, Device, Notification
 
 logger = logging.getLogger("notifications.push")
 
-BATCH = 500  # ids per task: one FCM send_each batch at most
+BATCH = outbox.BATCH
 LEASE = timedelta(minutes=5)  # a claim older than this is presumed lost with its worker
 RETRY_BASE_SECONDS = 10.0
 RETRY_MAX_SECONDS = 3600.0
@@ -34,19 +35,6 @@ RETRY_MAX_SECONDS = 3600.0
 # our configuration (wrong project, wrong sender), not the devices': alert, keep them.
 MISCONFIGURATION_SHARE = 0.5
 MISCONFIGURATION_MIN_BATCH = 10
-
-
-def chunks(ids: Sequence[int], size: int = BATCH):
-    for start in range(0, len(ids), size):
-        yield list(ids[start : start + size])
-
-
-def schedule_on_commit(delivery_ids: Sequence[int]) -> None:
-    """After the caller's transaction commits, hand the deliveries to the worker."""
-    from .tasks import send_deliveries
-
-    for chunk in chunks(delivery_ids):
-        send_deliveries.delay_on_commit(chunk)
 
 
 # What sending and recording read: a claimed batch of 500 loads nothing else.
@@ -356,10 +344,8 @@ def _finish(ids: Sequence[int], *, status: str, error_code: str = "", error: str
 
 
 def _deactivate_device(device_id: int, *, reason: str, error: str) -> None:
-    from .services import _deactivate
-
     with transaction.atomic():
-        _deactivate(device_ids=[device_id], reason=reason, error=error[:1000])
+        devices.devices_deactivate(device_ids=[device_id], reason=reason, error=error[:1000])
 
 
 def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
@@ -396,10 +382,8 @@ def _reschedule(d: Delivery, result: PushResult, now) -> bool:
 
 
 def _schedule_retry(ids: list[int], by_id: dict[int, Delivery]) -> None:
-    from .tasks import send_deliveries
-
     countdown = max(0.0, (max(by_id[i].next_attempt_at for i in ids) - clock.now()).total_seconds())
-    send_deliveries.apply_async((ids,), countdown=countdown)
+    outbox.deliveries_send(ids, countdown=countdown)
 
 
 def due_delivery_ids(*, limit: int = 50_000) -> list[int]:

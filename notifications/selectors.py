@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from services.accounts.models import User
 from services.core import clock
 
 from . import registry
 from .kinds import CATEGORY_LABELS, LOCKED_CATEGORIES
 from .models import Announcement, Device, Notification, Preference
+
+if TYPE_CHECKING:  # accounts is above notifications: its types only
+    from services.accounts.models import User
 
 
 def device_list_for_user(*, user: User) -> QuerySet[Device]:
@@ -49,7 +52,7 @@ def preference_list_for_user(*, user: User) -> list[dict]:
 
 
 def announcement_list_for_user(*, user: User) -> QuerySet[Announcement]:
-    if user.role == User.Role.STAFF and hasattr(user, "staff"):
+    if user.role == user.Role.STAFF and hasattr(user, "staff"):
         return Announcement.objects.filter(landlord_id=user.staff.landlord_id).order_by(
             "-created_at", "-id"
         )

@@ -7,22 +7,29 @@ import datetime
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from services.accounts.models import Residence, Tenant, User
 from services.core import clock
 from services.core.errors import invalid
 
-from . import dispatch, registry
+from . import audience, outbox, registry
+from .devices import (  # noqa: F401  (callers register and remove devices here)
+    MAX_ACTIVE_DEVICES,
+    device_deactivate,
+    device_deactivate_for_logout,
+    device_register,
+)
 from .kinds import ANNOUNCEMENT, LOCKED_CATEGORIES
 from .models import Announcement, Delivery, Device, Notification, Preference
 
-MAX_ACTIVE_DEVICES = 10
+if TYPE_CHECKING:  # accounts is above notifications: its types only
+    from services.accounts.models import User
+
 FAN_OUT_CHUNK = 1000
 
 # --------------------------------------------------------------------------- notify()
@@ -201,111 +208,7 @@ def _queue_pushes(ids: list[int], ttl: int) -> None:
         cursor.execute(sql, [Delivery.Status.PENDING, at(now), at(expires), at(now), at(now), *ids])
         created = sorted(row[0] for row in cursor.fetchall())
     if created:
-        dispatch.schedule_on_commit(created)
-
-
-# --------------------------------------------------------------------------- devices
-
-
-def device_register(
-    *,
-    user: User,
-    identifier: str,
-    platform: str,
-    kind: str = Device.Kind.TOKEN,
-    app_version: str = "",
-    locale: str = "",
-) -> tuple[Device, bool]:
-    """Upsert by identifier: (device, created). A known identifier registered by someone
-    else moves to `user` (a shared or handed-on phone); the previous user's pending pushes
-    on it are skipped. At most MAX_ACTIVE_DEVICES stay active: the oldest are dropped."""
-    now = clock.now()
-    fields = {
-        "user": user,
-        "kind": kind,
-        "platform": platform,
-        "app_version": app_version or "",
-        "locale": locale or "",
-        "last_seen_at": now,
-        "is_active": True,
-        "deactivated_at": None,
-        "deactivation_reason": "",
-        "last_error": "",
-    }
-    for _attempt in range(2):
-        try:
-            with transaction.atomic():
-                device = Device.objects.select_for_update().filter(identifier=identifier).first()
-                created = device is None
-                if created:
-                    device = Device.objects.create(identifier=identifier, **fields)
-                else:
-                    previous_user_id = device.user_id
-                    for name, value in fields.items():
-                        setattr(device, name, value)
-                    device.save()
-                    if previous_user_id != user.pk:
-                        _skip_pending(device_ids=[device.pk])
-                _drop_oldest(user=user, keep=device)
-                return device, created
-        except IntegrityError:  # registered concurrently by another request: update it
-            continue
-    raise IntegrityError(f"device {identifier[:12]}… could not be registered")
-
-
-def _drop_oldest(*, user: User, keep: Device) -> None:
-    active = list(
-        Device.objects.filter(user=user, is_active=True)
-        .exclude(pk=keep.pk)
-        .order_by("-last_seen_at", "-id")
-        .values_list("pk", flat=True)
-    )
-    surplus = active[MAX_ACTIVE_DEVICES - 1 :]
-    if surplus:
-        _deactivate(device_ids=surplus, reason=Device.Reason.LIMIT)
-
-
-def _deactivate(*, device_ids: Sequence[int], reason: str, error: str = "") -> int:
-    count = Device.objects.filter(pk__in=device_ids, is_active=True).update(
-        is_active=False,
-        deactivated_at=clock.now(),
-        deactivation_reason=reason,
-        last_error=error,
-        updated_at=clock.now(),
-    )
-    _skip_pending(device_ids=device_ids)
-    return count
-
-
-def _skip_pending(*, device_ids: Sequence[int]) -> None:
-    """Skip the device's pending deliveries. Those a worker holds right now (a live claim)
-    are left to it: it checks the device's owner and state under a lock before sending
-    (dispatch.deliver), and waiting here on its rows could deadlock with its recording."""
-    now = clock.now()
-    Delivery.objects.filter(
-        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
-        device_id__in=device_ids,
-        status=Delivery.Status.PENDING,
-    ).update(status=Delivery.Status.SKIPPED, claimed_until=None, updated_at=now)
-
-
-@transaction.atomic
-def device_deactivate(*, device: Device, reason: str = Device.Reason.REMOVED) -> Device:
-    _deactivate(device_ids=[device.pk], reason=reason)
-    device.refresh_from_db()
-    return device
-
-
-@transaction.atomic
-def device_deactivate_for_logout(*, user: User, token: str) -> bool:
-    """Called by POST /auth/logout/ when the app sends its token: nothing more reaches
-    that phone for this user. True when a device was deactivated."""
-    ids = list(
-        Device.objects.filter(user=user, identifier=token, is_active=True).values_list(
-            "pk", flat=True
-        )
-    )
-    return bool(ids) and _deactivate(device_ids=ids, reason=Device.Reason.LOGOUT) > 0
+        outbox.deliveries_send_on_commit(created)
 
 
 # --------------------------------------------------------------------------- the inbox
@@ -365,19 +268,17 @@ def announcement_create(
 ) -> Announcement:
     """Answer at once whatever the audience size: the worker fans it out after commit.
     `residence_ids` (public ids) must be the author's landlord's."""
-    from .tasks import fan_out_announcement
-
-    landlord = author.staff.landlord
+    landlord_id = author.staff.landlord_id
     wanted = set(residence_ids)
-    residences = list(Residence.objects.filter(landlord=landlord, public_id__in=wanted))
+    residences = audience.get().residence_ids(landlord_id=landlord_id, public_ids=wanted)
     if len(residences) != len(wanted):
         raise UnknownResidence(fields={"residences": [str(UnknownResidence.default_message)]})
     announcement = Announcement.objects.create(
-        landlord=landlord, author=author, title=title, body=body
+        landlord_id=landlord_id, author=author, title=title, body=body
     )
     if residences:
         announcement.residences.set(residences)
-    fan_out_announcement.delay_on_commit(announcement.pk)
+    outbox.announcement_fan_out_on_commit(announcement.pk)
     return announcement
 
 
@@ -389,21 +290,19 @@ def _next_audience_chunk(
     (or of those residences'; a tenancy that has ended is no longer an audience). Also
     returns the last user id walked (None: nobody left).
 
-    Two queries, each bounded by the chunk: the tenants by the (landlord, user) index,
-    then their users. With the users joined in, PostgreSQL merge-joined them from the
-    first user id on every chunk (a fan-out quadratic in the size of the user table)."""
-    tenants = Tenant.objects.filter(
-        Q(tenancy__end_date__isnull=True) | Q(tenancy__end_date__gte=clock.today()),
+    Two queries, each bounded by the chunk: the tenants (asked of the registered audience,
+    by the (landlord, user) index), then their users. With the users joined in, PostgreSQL
+    merge-joined them from the first user id on every chunk (a fan-out quadratic in the
+    size of the user table)."""
+    walked = audience.get().user_ids_after(
         landlord_id=announcement.landlord_id,
-        user_id__gt=announcement.fanned_out_until_user_id,
+        residence_ids=list(announcement.residences.values_list("pk", flat=True)),
+        after_user_id=announcement.fanned_out_until_user_id,
+        limit=chunk,
     )
-    residence_ids = list(announcement.residences.values_list("pk", flat=True))
-    if residence_ids:
-        tenants = tenants.filter(tenancy__residence_id__in=residence_ids)
-    walked = list(tenants.order_by("user_id").values_list("user_id", flat=True)[:chunk])
     if not walked:
         return [], None
-    people = User.objects.filter(pk__in=walked, is_active=True).order_by("pk")
+    people = get_user_model().objects.filter(pk__in=walked, is_active=True).order_by("pk")
     return list(people.values_list("pk", "language")), walked[-1]
 
 

@@ -4,43 +4,56 @@ from datetime import timedelta
 
 from celery import shared_task
 
-from backend.celery import periodic_tasks
+from services.core import periodic
 
-from . import dispatch, selectors, services
+from . import dispatch, outbox, selectors, services
 
 SWEEP_EVERY_SECONDS = 60.0
 # A fan-out saves its progress every chunk (seconds apart): this long without is a lost one.
 ANNOUNCEMENT_IDLE = timedelta(minutes=5)
 
 
-@shared_task(name="notifications.send_deliveries", ignore_result=True)
+@shared_task(name=outbox.SEND_DELIVERIES, ignore_result=True)
 def send_deliveries(delivery_ids: list[int]) -> dict:
     return dispatch.deliver(delivery_ids)
 
 
-@shared_task(name="notifications.fan_out_announcement", ignore_result=True)
+@shared_task(name=outbox.FAN_OUT_ANNOUNCEMENT, ignore_result=True)
 def fan_out_announcement(announcement_id: int) -> None:
     services.announcement_fan_out(announcement_id=announcement_id)
 
 
-@shared_task(name="notifications.sweep_pending_deliveries", ignore_result=True)
+@shared_task(name=outbox.SWEEP_PENDING_DELIVERIES, ignore_result=True)
 def sweep_pending_deliveries() -> int:
     """Re-schedule every due delivery nobody holds, and every announcement fan-out that
     stalled: what a broker outage or a killed worker left behind. Claiming (deliveries)
     and the progress marker (fan-outs) make a duplicate task harmless. Returns the number
-    of deliveries re-scheduled."""
-    for announcement_id in selectors.announcement_ids_stalled(idle=ANNOUNCEMENT_IDLE):
-        fan_out_announcement.delay(announcement_id)
-    ids = dispatch.due_delivery_ids()
-    for chunk in dispatch.chunks(ids):
-        send_deliveries.delay(chunk)
-    return len(ids)
+    of deliveries re-scheduled.
 
-
-@periodic_tasks
-def register_periodic_tasks(sender, **kwargs) -> None:
-    sender.add_periodic_task(
-        SWEEP_EVERY_SECONDS,
-        sender.signature("notifications.sweep_pending_deliveries"),
-        name="notifications.sweep_pending_deliveries",
+    One stalled fan-out or one batch that cannot be handed over (eager mode runs it here)
+    is logged and counted; the others are still re-scheduled."""
+    # Handing ids to the broker writes nothing: no savepoint (atomic=False), so an eager
+    # run (make run, the tests) does not send its pushes inside a transaction.
+    periodic.each(
+        selectors.announcement_ids_stalled(idle=ANNOUNCEMENT_IDLE),
+        outbox.announcement_fan_out,
+        task="notifications.sweep: announcements",
+        atomic=False,
     )
+    run = periodic.each(
+        outbox.chunks(dispatch.due_delivery_ids()),
+        lambda chunk: outbox.deliveries_send(chunk) or len(chunk),
+        task="notifications.sweep: deliveries",
+        id_of=lambda chunk: f"{chunk[0]}..{chunk[-1]}",
+        atomic=False,
+    )
+    return run.total
+
+
+# Collected by backend/celery.py for beat: {entry name: entry}.
+PERIODIC_TASKS = {
+    outbox.SWEEP_PENDING_DELIVERIES: {
+        "task": outbox.SWEEP_PENDING_DELIVERIES,
+        "schedule": SWEEP_EVERY_SECONDS,
+    },
+}

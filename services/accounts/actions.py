@@ -18,7 +18,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from services.core import clock, ratelimit
+from services.core import clock, extensions, ratelimit
 from services.core.errors import DomainError, NotFound, conflict, invalid, not_allowed
 
 from . import codes, policies
@@ -363,9 +363,7 @@ def tenant_activate(
                 "updated_at",
             ]
         )
-        from services.loyalty.actions import welcome_bonus_award  # an area: not at import
-
-        welcome_bonus_award(tenant=tenant)
+        extensions.tenant_activated(tenant=tenant)  # e.g. loyalty's welcome bonus
     return tenant, issue_tokens(user)
 
 

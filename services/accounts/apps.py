@@ -7,4 +7,9 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from notifications import audience
+
         from . import checks  # noqa: F401  (registers the system checks)
+        from .audience import TenantAudience
+
+        audience.register(TenantAudience())  # whom an announcement reaches

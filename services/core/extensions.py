@@ -3,13 +3,20 @@
 Jobs shows a tenant's validated volunteer hours on candidate cards, but jobs and
 volunteering never import each other: volunteering registers a provider here from its
 AppConfig.ready(), and jobs asks through `volunteer_hours_for`.
+
+Accounts, which every area builds on, never imports an area: when a tenant activates their
+account it calls `tenant_activated`, and the areas that react (loyalty's welcome bonus)
+register a receiver here from their AppConfig.ready().
 """
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 VolunteerHoursProvider = Callable[[Iterable[int]], dict[int, float]]
+TenantActivatedReceiver = Callable[..., Any]  # receiver(*, tenant)
 
 _volunteer_hours_provider: VolunteerHoursProvider | None = None
+_tenant_activated_receivers: list[TenantActivatedReceiver] = []
 
 
 def register_volunteer_hours_provider(provider: VolunteerHoursProvider) -> None:
@@ -22,3 +29,16 @@ def volunteer_hours_for(tenant_ids: Iterable[int]) -> dict[int, float]:
     if _volunteer_hours_provider is None:
         return {}
     return _volunteer_hours_provider(list(tenant_ids))
+
+
+def register_tenant_activated_receiver(receiver: TenantActivatedReceiver) -> None:
+    """`receiver(*, tenant)` runs inside the activation's transaction: if it raises, the
+    activation rolls back with it. Registering the same receiver twice keeps one."""
+    if receiver not in _tenant_activated_receivers:
+        _tenant_activated_receivers.append(receiver)
+
+
+def tenant_activated(*, tenant: Any) -> None:
+    """A tenant has just activated their account (called by accounts, in its transaction)."""
+    for receiver in _tenant_activated_receivers:
+        receiver(tenant=tenant)

@@ -3,8 +3,6 @@
 from celery import shared_task
 from celery.schedules import crontab
 
-from backend.celery import periodic_tasks
-
 from .idempotency import purge_expired
 
 
@@ -13,8 +11,10 @@ def purge_idempotency_records() -> int:
     return purge_expired()
 
 
-@periodic_tasks
-def _schedule(sender, **kwargs) -> None:
-    sender.add_periodic_task(
-        crontab(minute=17), purge_idempotency_records.s(), name="purge idempotency records"
-    )
+# Collected by backend/celery.py for beat: {entry name: entry}.
+PERIODIC_TASKS = {
+    "purge idempotency records": {
+        "task": "core.purge_idempotency_records",
+        "schedule": crontab(minute=17),
+    },
+}

@@ -7,4 +7,10 @@ class LoyaltyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from services.core.extensions import register_tenant_activated_receiver
+
         from . import notifications  # noqa: F401  (registers the notification kinds)
+        from .actions import welcome_bonus_award
+
+        # Accounts never imports loyalty: it announces the activation through core.
+        register_tenant_activated_receiver(welcome_bonus_award)

@@ -2,8 +2,6 @@
 
 from celery import shared_task
 
-from backend.celery import periodic_tasks
-
 from . import actions
 
 
@@ -22,7 +20,8 @@ def send_reminders() -> int:
     return sent
 
 
-@periodic_tasks
-def setup_periodic_tasks(sender, **kwargs) -> None:
-    sender.add_periodic_task(60.0, expire_offers.s(), name="volunteering: lapse offers")
-    sender.add_periodic_task(600.0, send_reminders.s(), name="volunteering: reminders")
+# Collected by backend/celery.py for beat: {entry name: entry}.
+PERIODIC_TASKS = {
+    "volunteering: lapse offers": {"task": "volunteering.expire_offers", "schedule": 60.0},
+    "volunteering: reminders": {"task": "volunteering.send_reminders", "schedule": 600.0},
+}

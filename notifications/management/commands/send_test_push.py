@@ -1,13 +1,13 @@
 """`manage.py send_test_push --user someone@example.org`: a test notification to every
 active device of that user, through the configured channel (Firebase or the log)."""
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from notifications import services
 from notifications.kinds import TEST_PUSH
 from notifications.models import Delivery
-from services.accounts.models import User
 
 
 class Command(BaseCommand):
@@ -18,7 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         email = options["user"].strip().lower()
-        user = User.objects.filter(email=email).first()
+        user = get_user_model().objects.filter(email=email).first()
         if user is None:
             raise CommandError(f"No user with the e-mail {email}.")
         with transaction.atomic():
