@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import logging
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,6 +47,8 @@ from .models import (
     VoucherCode,
 )
 
+logger = logging.getLogger(__name__)
+
 EXPIRY_WARNING_DAYS = 30
 
 UnknownRule = invalid("unknown_rule", _("Unknown earning rule."))
@@ -57,6 +60,13 @@ LimitReached = conflict(
 )
 NotAvailable = conflict("not_available", _("This reward is not available at the moment."))
 NotCancellable = conflict("not_cancellable", _("This redemption can no longer be cancelled."))
+CodeRevealed = conflict(
+    "code_revealed",
+    _(
+        "This partner code was shown to you and can be used at the partner's, so it cannot be "
+        "cancelled. If it does not work, ask your landlord's staff."
+    ),
+)
 AlreadyUsed = conflict("already_used", _("This voucher has already been used."))
 VoucherCancelled = conflict("voucher_cancelled", _("This voucher was cancelled."))
 VoucherExpired = conflict("voucher_expired", _("This voucher has expired."))
@@ -737,6 +747,17 @@ def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def _limit_count(*, account: Account, reward: Reward) -> int:
+    """Redemptions that count against the per-tenant limit: every code the tenant has seen,
+    except a generated code cancelled before use (it died with the cancellation). A
+    partner's pool code cancelled by staff still counts: its value left with the tenant."""
+    return (
+        Redemption.objects.filter(account=account, reward=reward)
+        .exclude(status=Redemption.Status.CANCELLED, pool_code__isnull=True)
+        .count()
+    )
+
+
 def _check_available(reward: Reward, now: datetime) -> None:
     if (
         not reward.is_active
@@ -764,11 +785,7 @@ def reward_redeem(
     if reward.stock == 0:  # a hint from the caller's read; _reward_take_one decides
         raise OutOfStock()
     if reward.limit_per_tenant is not None:
-        taken = (
-            Redemption.objects.filter(account=account, reward=reward)
-            .exclude(status=Redemption.Status.CANCELLED)
-            .count()
-        )
+        taken = _limit_count(account=account, reward=reward)
         if taken >= reward.limit_per_tenant:
             raise LimitReached()
     lots = _open_lots(account)
@@ -832,10 +849,15 @@ def reward_redeem(
 
 
 @transaction.atomic
-def redemption_cancel(*, actor: User, redemption: Redemption) -> Redemption:
-    """Return the points (a reverse entry, back into the same lots) and the stock."""
+def redemption_cancel(*, actor: User, redemption: Redemption, reason: str = "") -> Redemption:
+    """Return the points (a reverse entry, back into the same lots) and the stock.
+
+    A partner's pool code has value outside the project once shown: only staff cancel it,
+    with a reason (kept as the refund entry's note, and logged), and the code never goes
+    back to the pool. A code the project generated dies with the cancellation."""
     if not policies.can_cancel_redemption(actor=actor, redemption=redemption):
         raise CannotCancel()
+    reason = (reason or "").strip()
     account = _account_lock(tenant=redemption.tenant)
     locked = _redemption_lock(pk=redemption.pk)
     now = clock.now()
@@ -843,11 +865,18 @@ def redemption_cancel(*, actor: User, redemption: Redemption) -> Redemption:
         raise NotCancellable()
     if locked.expires_at <= now:  # DOMAIN: an expired voucher's points are not returned
         raise NotCancellable()
+    revealed = locked.pool_code_id is not None
+    if revealed:
+        if not policies.is_staff_of(actor=actor, landlord_id=locked.landlord_id):
+            raise CodeRevealed()
+        if not reason:
+            raise ReasonRequired(fields={"reason": [str(_("A reason is required."))]})
     refund = Entry.objects.create(
         account=account,
         kind=Entry.Kind.REVERSE,
         points=locked.points,
         reason=Reason.REDEMPTION_CANCELLED,
+        note=reason[:255],
         issuer=actor,
         source_type="loyalty.redemption",
         source_id=str(locked.public_id),
@@ -884,6 +913,15 @@ def redemption_cancel(*, actor: User, redemption: Redemption) -> Redemption:
     locked.save(
         update_fields=["status", "cancelled_at", "cancelled_by", "refund_entry", "updated_at"]
     )
+    if revealed:
+        logger.warning(
+            "loyalty: revealed partner code cancelled by staff redemption=%s reward=%s "
+            "staff_user=%s reason=%r",
+            locked.public_id,
+            locked.reward.public_id,
+            actor.pk,
+            reason,
+        )
     return locked
 
 

@@ -156,6 +156,15 @@ class LoyaltyRedemptionOutput(serializers.ModelSerializer):
         )
 
 
+class LoyaltyRedemptionCancelInput(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        help_text="Required from staff to cancel a partner code that was shown.",
+    )
+
+
 class LoyaltyValidateInput(serializers.Serializer):
     code = serializers.CharField(max_length=64)
 

@@ -214,13 +214,22 @@ class RedemptionViewSet(
         return selectors.redemption_list_for_user(user=self.request.user)
 
     @extend_schema(
-        request=None,
+        request=s.LoyaltyRedemptionCancelInput,
         responses={200: s.LoyaltyRedemptionOutput},
-        description="The tenant before use, or staff: points back (a reverse entry) and stock.",
+        description="Before use: points back (a reverse entry) and, for a generated code, the "
+        "stock; the code is dead. A partner code that was shown: staff only, with a reason "
+        "(409 code_revealed for the tenant, 400 reason_required); it never returns to the pool.",
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, id=None):
-        redemption = actions.redemption_cancel(actor=request.user, redemption=self.get_object())
+        redemption = self.get_object()
+        data = s.LoyaltyRedemptionCancelInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        redemption = actions.redemption_cancel(
+            actor=request.user,
+            redemption=redemption,
+            reason=data.validated_data.get("reason", ""),
+        )
         return Response(self.get_serializer(redemption).data)
 
     @extend_schema(

@@ -524,3 +524,35 @@ def test_staff_see_a_reward_outside_its_window_as_not_available(world):
         str(current.public_id): True,
         str(sold_out.public_id): False,
     }
+
+
+def test_partner_codes_cannot_be_harvested_through_the_api(world):
+    # Issue 10 §3: redeem, read the code, cancel, repeat; 5 of 5 codes for free.
+    reward = RewardFactory(landlord=world.landlord_a, kind="pool_code", stock=0, cost_points=50)
+    for n in range(5):
+        VoucherCode.objects.create(reward=reward, code=f"PART-{n}")
+    reward.stock = 5
+    reward.save()
+    give_points(world.tenant_a, 50)
+    tenant = client_for(world.tenant_a.user)
+    staff = client_for(world.staff_a.user)
+    codes = []
+    for _ in range(5):
+        redeemed = tenant.post(f"/api/v1/loyalty/rewards/{reward.public_id}/redeem/")
+        if redeemed.status_code != 201:
+            assert redeemed.json()["code"] == "insufficient_points"
+            break
+        codes.append(redeemed.json()["code"])
+        refused = tenant.post(f"/api/v1/loyalty/redemptions/{redeemed.json()['id']}/cancel/")
+        assert (refused.status_code, refused.json()["code"]) == (409, "code_revealed")
+    assert codes == ["PART-0"]
+    assert Account.objects.get(tenant=world.tenant_a).balance == 0
+    url = f"/api/v1/loyalty/redemptions/{Redemption.objects.get().public_id}/cancel/"
+    missing = staff.post(url, {}, format="json")
+    assert (missing.status_code, missing.json()["code"]) == (400, "reason_required")
+    assert "reason" in missing.json()["fields"]
+    done = staff.post(url, {"reason": "Code refusé par le partenaire"}, format="json")
+    assert (done.status_code, done.json()["status"]) == (200, "cancelled")
+    assert Account.objects.get(tenant=world.tenant_a).balance == 50
+    assert Entry.objects.get(kind="reverse").note == "Code refusé par le partenaire"
+    assert VoucherCode.objects.filter(assigned_at__isnull=True).count() == 4

@@ -281,7 +281,7 @@ def test_pool_codes_are_handed_out_in_order_and_never_reused(world):
     pool.refresh_from_db()
     first = actions.reward_redeem(tenant=world.tenant_a, reward=pool)
     assert first.code == "PAIN-1"
-    actions.redemption_cancel(actor=world.tenant_a.user, redemption=first)
+    actions.redemption_cancel(actor=world.staff_a.user, redemption=first, reason="code refusé")
     second = actions.reward_redeem(tenant=world.tenant_a, reward=pool)
     assert second.code == "PAIN-2"
     with pytest.raises(actions.OutOfStock):
