@@ -20,7 +20,7 @@ def readyz(request):
     broker = settings.CELERY_BROKER_URL
     if broker and not broker.startswith("memory://"):
         try:
-            from backend.celery import app
+            from celery import current_app as app  # backend/celery.py's
 
             with app.connection_for_write() as conn:
                 conn.ensure_connection(max_retries=1, timeout=2)

@@ -1,195 +1,220 @@
 """The shape of the code, checked: imports go one way, migrations are committed, the schema
 generates without a warning.
 
-Layers (docs/ARCHITECTURE.md): `api` may import anything below it; the domain (`services`)
-and `notifications` never import `api` or the URL configuration; `notifications` never
-imports the areas that register kinds with it; jobs and volunteering never import each
-other (they meet in services/core/extensions.py); accounts and core, which every area builds
-on, import no area when they are loaded.
+The import rules are import-linter contracts in pyproject.toml ([tool.importlinter]): the
+layers (backend; api and web; jobs and volunteering; loyalty; accounts; notifications; core),
+nothing but the wiring imports `backend`, jobs and volunteering never import each other,
+notifications imports no domain area, and no package has an import cycle between its
+modules. Imports inside functions count; imports under TYPE_CHECKING (types only) do not.
 """
 
-import ast
 import importlib.util
-from dataclasses import dataclass
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import grimp
 import pytest
 from django.apps import apps
 from django.core.management import call_command
 from drf_spectacular.drainage import reset_generator_stats
 
 ROOT = Path(__file__).resolve().parent.parent
-
-AREAS = ("services.jobs", "services.volunteering", "services.loyalty", "notifications")
-
-
-@dataclass(frozen=True)
-class Import:
-    file: str  # relative to the repository root
-    line: int
-    module: str  # absolute dotted name, e.g. "services.jobs.models"
-    module_level: bool  # runs when the importing module is loaded
+CONFIG = ROOT / "pyproject.toml"
+CONTRACTS = ("layers", "wiring", "jobs-volunteering", "notifications", "no-cycles")
 
 
-@dataclass(frozen=True)
-class Rule:
-    importers: tuple[str, ...]  # packages the rule applies to
-    forbidden: tuple[str, ...]  # packages they must not import
-    why: str
-    module_level_only: bool = False
+def lint_imports(where: Path, *contracts: str) -> subprocess.CompletedProcess:
+    """The lint-imports command on the code under `where`, with the project's contracts."""
+    run_cli = "import sys; from importlinter.cli import lint_imports_command as c; sys.exit(c())"
+    command = [sys.executable, "-c", run_cli, str(CONFIG), "--no-cache", "--no-logo"]
+    for contract in contracts:
+        command += ["--contract", contract]
+    env = {**os.environ, "PYTHONPATH": str(where), "COLUMNS": "200"}
+    return subprocess.run(command, cwd=where, env=env, capture_output=True, text=True, timeout=120)
 
 
-RULES = (
-    Rule(
-        ("services", "notifications"),
-        ("api", "backend.urls"),
-        "the domain never imports the interface layer",
+def test_the_import_contracts_are_kept():
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Contracts: {len(CONTRACTS)} kept, 0 broken." in result.stdout, result.stdout
+
+
+# A small project with the real package names and only legal imports: the contracts keep it,
+# and each deliberate violation below breaks the contract that names it.
+LEGAL = {
+    "backend/__init__.py": "",
+    "backend/celery.py": "import services.jobs.tasks\n",
+    "backend/urls.py": "import api.views\nimport web.views\n",
+    "api/__init__.py": "",
+    "api/views.py": "from services.jobs import actions\nfrom notifications import services\n",
+    "web/__init__.py": "",
+    "web/views.py": "from services.loyalty import selectors\n",
+    "services/__init__.py": "",
+    "services/core/__init__.py": "",
+    "services/core/clock.py": "",
+    "services/core/extensions.py": "",
+    "services/accounts/__init__.py": "",
+    "services/accounts/models.py": "from services.core import clock\n",
+    "services/accounts/actions.py": (
+        "from services.core import extensions\n"
+        "def activate():\n    from notifications import services\n"
     ),
-    Rule(
-        ("notifications",),
-        ("services.jobs", "services.volunteering", "services.loyalty"),
-        "notifications never imports a domain area: areas register their kinds with it",
+    "services/jobs/__init__.py": "",
+    "services/jobs/actions.py": (
+        "from services.loyalty import actions\nfrom services.core import extensions\n"
     ),
-    Rule(
-        ("services.jobs",),
-        ("services.volunteering",),
-        "jobs and volunteering never import each other: use services/core/extensions.py",
+    "services/jobs/tasks.py": "from celery import shared_task\nfrom . import actions\n",
+    "services/jobs/matching.py": "from . import actions\n",
+    "services/volunteering/__init__.py": "",
+    "services/volunteering/actions.py": "from services.accounts import models\n",
+    "services/loyalty/__init__.py": "",
+    "services/loyalty/actions.py": "from services.accounts.models import *\n",
+    "services/loyalty/selectors.py": "",
+    "notifications/__init__.py": "",
+    "notifications/services.py": "from . import dispatch\nfrom services.core import clock\n",
+    "notifications/dispatch.py": "from . import outbox\n",
+    "notifications/outbox.py": "",
+    "notifications/selectors.py": (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from services.accounts.models import User\n"
     ),
-    Rule(
-        ("services.volunteering",),
-        ("services.jobs",),
-        "jobs and volunteering never import each other: use services/core/extensions.py",
+}
+
+VIOLATIONS = {
+    "the domain imports the wiring": (
+        "services/core/tasks.py",
+        "from backend.celery import app\n",
+        "wiring",
     ),
-    Rule(
-        ("services.accounts", "services.core"),
-        AREAS,
-        "accounts and core are the base every area builds on: no area import at module level",
-        module_level_only=True,
+    "an interface imports the wiring": (
+        "web/health.py",
+        "def probe():\n    from backend.celery import app\n",
+        "wiring",
     ),
-)
+    "notifications imports accounts": (
+        "notifications/audience.py",
+        "from services.accounts.models import Tenant\n",
+        "notifications",
+    ),
+    "accounts imports loyalty, even inside a function": (
+        "services/accounts/welcome.py",
+        "def award():\n    from services.loyalty.actions import welcome_bonus_award\n",
+        "layers",
+    ),
+    "the domain imports the interface": (
+        "services/loyalty/errors.py",
+        "from api import views\n",
+        "layers",
+    ),
+    "core imports an area": ("services/core/demo.py", "import services.jobs.actions\n", "layers"),
+    "api imports web": ("api/forms.py", "from web import views\n", "layers"),
+    "jobs imports volunteering": (
+        "services/jobs/hours.py",
+        "from services.volunteering import actions\n",
+        "jobs-volunteering",
+    ),
+    "two modules of a package import each other": (
+        "notifications/outbox.py",
+        "def later():\n    from .services import notify\n",
+        "no-cycles",
+    ),
+}
 
 
-def _within(module: str, package: str) -> bool:
-    return module == package or module.startswith(package + ".")
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
 
 
-def _module_name(path: Path, root: Path) -> str:
-    parts = list(path.relative_to(root).with_suffix("").parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
+def test_the_contracts_keep_a_project_with_only_legal_imports(tmp_path):
+    _write(tmp_path, LEGAL)
+    result = lint_imports(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
-def _is_type_checking(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+@pytest.mark.parametrize("violation", list(VIOLATIONS))
+def test_a_deliberate_violation_breaks_its_contract(tmp_path, violation):
+    name, text, contract = VIOLATIONS[violation]
+    _write(tmp_path, LEGAL)
+    _write(tmp_path, {name: text})
+
+    result = lint_imports(tmp_path, contract)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "BROKEN" in result.stdout
+    # the report names the offending module (a cycle: the package it is in)
+    module = name.removesuffix(".py").replace("/", ".")
+    named = (
+        f"No cycles are allowed in {module.rpartition('.')[0]}"
+        if contract == "no-cycles"
+        else module
     )
+    assert named in result.stdout, result.stdout
 
 
-def imports_of(path: Path, root: Path) -> list[Import]:
-    """Every import in a file, relative ones resolved, `from a import b` also seen as `a.b`."""
-    module = _module_name(path, root)
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    tree = ast.parse(path.read_text(), filename=str(path))
-    relative = str(path.relative_to(root))
-    found: list[Import] = []
+def _cycles(nodes: list[str], imports) -> list[list[str]]:
+    """Strongly connected groups of more than one node (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
 
-    def visit(node: ast.AST, module_level: bool) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.Import):
-                for alias in child.names:
-                    found.append(Import(relative, child.lineno, alias.name, module_level))
-            elif isinstance(child, ast.ImportFrom):
-                if child.level:
-                    base = package.split(".")
-                    base = base[: len(base) - (child.level - 1)] if child.level > 1 else base
-                    target = ".".join([*base, child.module] if child.module else base)
-                else:
-                    target = child.module or ""
-                found.append(Import(relative, child.lineno, target, module_level))
-                for alias in child.names:
-                    if alias.name != "*":
-                        name = f"{target}.{alias.name}"
-                        found.append(Import(relative, child.lineno, name, module_level))
-            elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                visit(child, False)
-            elif isinstance(child, ast.If) and _is_type_checking(child.test):
-                visit(child, False)  # never executed at run time
-            else:
-                visit(child, module_level)
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for other in nodes:
+            if other == node or not imports(node, other):
+                continue
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
 
-    visit(tree, True)
+    for node in nodes:
+        if node not in index:
+            visit(node)
     return found
 
 
-def violations(root: Path, rules=RULES) -> list[str]:
-    problems = []
-    for top in ("services", "notifications"):
-        for path in sorted((root / top).rglob("*.py")):
-            if "__pycache__" in path.parts:
-                continue
-            importer = _module_name(path, root)
-            for found in imports_of(path, root):
-                for rule in rules:
-                    if not any(_within(importer, package) for package in rule.importers):
-                        continue
-                    if rule.module_level_only and not found.module_level:
-                        continue
-                    if any(_within(found.module, package) for package in rule.forbidden):
-                        problems.append(
-                            f"{found.file}:{found.line} imports {found.module}: {rule.why}"
-                        )
-    return sorted(set(problems))
+TOP_LEVEL = [
+    "api",
+    "web",
+    "notifications",
+    "services.core",
+    "services.accounts",
+    "services.jobs",
+    "services.volunteering",
+    "services.loyalty",
+]
 
 
-def test_imports_keep_the_layers_one_way():
-    problems = violations(ROOT)
-    assert problems == [], "\n".join(problems)
+def test_no_import_cycle_between_the_top_level_packages():
+    graph = grimp.build_graph(
+        "backend", "api", "web", "services", "notifications", exclude_type_checking_imports=True
+    )
+    present = [name for name in TOP_LEVEL if name in graph.modules]
+    assert {"api", "notifications", "services.core", "services.jobs"} <= set(present)
 
+    def imports(a: str, b: str) -> bool:
+        return graph.direct_import_exists(importer=a, imported=b, as_packages=True)
 
-def test_the_import_check_sees_every_kind_of_forbidden_import(tmp_path):
-    files = {
-        "services/__init__.py": "",
-        "services/jobs/__init__.py": "",
-        "services/jobs/views.py": "from api.permissions import roles\n",
-        "services/jobs/matching.py": "from ..volunteering import selectors\n",
-        "services/jobs/late.py": "def f():\n    import services.volunteering.models\n",
-        "services/volunteering/__init__.py": "",
-        "services/volunteering/x.py": "from services import jobs\n",
-        "services/accounts/__init__.py": "",
-        "services/accounts/demo.py": (
-            "from typing import TYPE_CHECKING\n"
-            "if TYPE_CHECKING:\n    from services.loyalty.models import Ledger\n"
-            "def seed():\n    from services.loyalty import demo\n"
-        ),
-        "services/accounts/bad.py": "import notifications.services as n\n",
-        "services/core/ok.py": "from . import clock\nfrom .errors import conflict\n",
-        "notifications/__init__.py": "",
-        "notifications/dispatch.py": "from backend.urls import urlpatterns\n",
-        "notifications/kinds.py": "from services.loyalty.models import Lot\n",
-        "notifications/fine.py": "from services.accounts.models import Tenant\n",
-    }
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-
-    found = {
-        line.split(":")[0] + ":" + line.split(" ")[2].rstrip(":") for line in violations(tmp_path)
-    }
-
-    assert found == {
-        "services/jobs/views.py:api.permissions",
-        "services/jobs/views.py:api.permissions.roles",
-        "services/jobs/matching.py:services.volunteering",
-        "services/jobs/matching.py:services.volunteering.selectors",
-        "services/jobs/late.py:services.volunteering.models",
-        "services/volunteering/x.py:services.jobs",
-        "services/accounts/bad.py:notifications.services",
-        "notifications/dispatch.py:backend.urls",
-        "notifications/dispatch.py:backend.urls.urlpatterns",
-        "notifications/kinds.py:services.loyalty.models",
-        "notifications/kinds.py:services.loyalty.models.Lot",
-    }
+    assert _cycles(present, imports) == []
+    # the check itself sees a cycle when there is one
+    assert _cycles(["a", "b", "c"], lambda x, y: (x, y) in {("a", "b"), ("b", "c"), ("c", "a")})
 
 
 def test_every_app_with_models_has_a_migrations_package():
