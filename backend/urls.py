@@ -3,8 +3,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from api import health
+from web.views.landing import landing
 
 urlpatterns = [
+    path("", landing, name="landing"),
+    path("console/", include("web.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
@@ -14,7 +17,7 @@ urlpatterns = [
     path("api/v1/", include("api.v1.urls")),
 ]
 
-handler400 = "api.exceptions.handler400"
-handler403 = "api.exceptions.handler403"
-handler404 = "api.exceptions.handler404"
-handler500 = "api.exceptions.handler500"
+handler400 = "backend.errors.handler400"
+handler403 = "backend.errors.handler403"
+handler404 = "backend.errors.handler404"
+handler500 = "backend.errors.handler500"

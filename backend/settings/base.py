@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "services.volunteering",
     "services.loyalty",
     "api",
+    "django_htmx",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -50,12 +52,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 # Admin messages may carry a one-time activation code: keep them server-side, not in a cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 ROOT_URLCONF = "backend.urls"
+# The staff console signs in with a session (web/); the API with JWTs.
+LOGIN_URL = "web:login"
 WSGI_APPLICATION = "backend.wsgi.application"
 ASGI_APPLICATION = "backend.asgi.application"
 
@@ -69,6 +74,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "web.nav.nav",
             ],
         },
     },

@@ -1,0 +1,9 @@
+"""The volunteering section's pages (placeholder until the section is built: replace freely)."""
+
+from web.access import ADMIN, COMMUNITY
+
+from .base import Case, staff_only
+
+EXPECTATIONS = {
+    "/console/volunteering/": Case(expect=staff_only(ADMIN, COMMUNITY)),
+}

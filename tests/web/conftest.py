@@ -1,0 +1,130 @@
+"""Console test fixtures: staff of each role in a two-landlord world, Django test clients
+signed in as them, and a real Chromium (Debian's /usr/bin/chromium) for `browser` tests.
+
+Playwright's sync API runs an event loop in the test's thread, so each browser test starts
+and stops its own Playwright (no session-wide loop that would make every later ORM call
+"async unsafe"), with DJANGO_ALLOW_ASYNC_UNSAFE set for that test only.
+"""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from services.accounts.models import Staff
+from tests.factories import StaffFactory
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 360, "height": 740}
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.path.exists(CHROMIUM):
+        return
+    skip = pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@dataclass
+class Console:
+    """Landlord A's admin, job advisor and community officer; landlord B's admin."""
+
+    admin_a: Staff
+    advisor_a: Staff
+    community_a: Staff
+    admin_b: Staff
+
+    def users(self, world) -> dict:
+        """Every role the web authorisation matrix asks: name -> user (None: anonymous)."""
+        return {
+            "anonymous": None,
+            "tenant_a": world.tenant_a.user,
+            "employer": world.employer_member.user,
+            "admin_a": self.admin_a.user,
+            "advisor_a": self.advisor_a.user,
+            "community_a": self.community_a.user,
+            "admin_b": self.admin_b.user,
+        }
+
+
+@pytest.fixture
+def console(world) -> Console:
+    return Console(
+        admin_a=world.staff_a,  # StaffFactory's default role is admin
+        advisor_a=StaffFactory(landlord=world.landlord_a, role=Staff.Role.JOB_ADVISOR),
+        community_a=StaffFactory(landlord=world.landlord_a, role=Staff.Role.COMMUNITY),
+        admin_b=world.staff_b,
+    )
+
+
+def web_client_for(user) -> Client:
+    """A Django test client with a console session for `user` (anonymous for None)."""
+    from web.access import SESSION_TOKEN_VERSION
+
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+        session = client.session
+        session[SESSION_TOKEN_VERSION] = user.token_version
+        session.save()
+    return client
+
+
+@pytest.fixture
+def web_client():
+    return web_client_for
+
+
+# --- Browser -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def chromium(monkeypatch):
+    """A headless Debian Chromium for this test only."""
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    """A French desktop page on the live server (overrides pytest-playwright's `page`)."""
+    context = chromium.new_context(
+        base_url=live_server.url, locale="fr-FR", viewport=DESKTOP, timezone_id="Europe/Paris"
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if os.path.exists(CHROMIUM):
+        return
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if "browser" in r.keywords]
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} browser tests skipped: Chromium not found at {CHROMIUM} "
+            "(apt-get install chromium)",
+            yellow=True,
+        )

@@ -1,0 +1,19 @@
+"""Sign-in and password forms: shape only, the account actions decide."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class EmailLoginForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"), max_length=254)
+    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
+
+
+class PasswordChangeForm(forms.Form):
+    current_password = forms.CharField(
+        label=_("Current password"), strip=False, widget=forms.PasswordInput
+    )
+    new_password = forms.CharField(label=_("New password"), strip=False, widget=forms.PasswordInput)
+    new_password_again = forms.CharField(
+        label=_("New password, again"), strip=False, widget=forms.PasswordInput
+    )
