@@ -40,14 +40,14 @@ def sweep_pending_deliveries() -> int:
         task="notifications.sweep: announcements",
         atomic=False,
     )
-    run = periodic.each(
+    handed_over, _loop = periodic.each(
         outbox.chunks(dispatch.due_delivery_ids()),
         lambda chunk: outbox.deliveries_send(chunk) or len(chunk),
         task="notifications.sweep: deliveries",
-        id_of=lambda chunk: f"{chunk[0]}..{chunk[-1]}",
+        id_of=lambda chunk: f"deliveries {chunk[0]}..{chunk[-1]}",
         atomic=False,
     )
-    return run.total
+    return handed_over
 
 
 # Collected by backend/celery.py for beat: {entry name: entry}.

@@ -9,7 +9,7 @@ from datetime import timedelta
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 
-from . import clock
+from . import clock, periodic
 from .models import IdempotencyRecord
 
 
@@ -39,7 +39,16 @@ def unseal(sealed: str):
 
 
 def purge_expired() -> int:
-    """Drop records past their retention."""
+    """Drop records past their retention, a batch at a time: a batch the database refuses is
+    retried record by record (periodic.each_in_batches)."""
     cutoff = clock.now() - timedelta(hours=settings.IDEMPOTENCY_RETENTION_HOURS)
-    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    expired = IdempotencyRecord.objects.filter(created_at__lt=cutoff)
+
+    def purge(ids: list[int]) -> int:
+        return expired.filter(pk__in=ids).delete()[0]
+
+    ids = list(expired.order_by("pk").values_list("pk", flat=True))
+    deleted, _loop = periodic.each_in_batches(
+        ids, purge, task="core.purge_idempotency_records", size=1000
+    )
     return deleted

@@ -1,16 +1,24 @@
-"""One item at a time, in isolation: the loop every periodic task runs its items through.
+"""One item at a time, in isolation: how every periodic task walks its items.
 
-A nightly job that stops at its first bad row (an absurd date, a row a constraint refuses)
-leaves every item after it undone, for every landlord. `each()` runs the work for one item
-inside its own savepoint (its own transaction when none is open), so a failing item rolls
-back alone: it is logged with its id and counted, and the loop goes on with the others.
+A nightly job that stops at its first bad row (an absurd date that overflows, a row the
+database refuses) leaves every item after it undone, for every landlord. Each item's work
+runs inside its own savepoint (its own transaction when none is open): an item that raises
+is rolled back alone, logged with its id and counted, and the loop goes on with the others.
+
+    loop = periodic.Loop("loyalty.points_expire")
+    for account in accounts:
+        with loop.item(account.pk):
+            ...  # what one account needs; `continue` works as usual
+
+`each()` does the same for a function over an iterable, `each_in_batches()` for set-based
+work over ids (a failing batch is retried id by id, so only the bad id stays undone).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.db import transaction
@@ -20,16 +28,45 @@ logger = logging.getLogger("services.periodic")
 Item = TypeVar("Item")
 
 
-@dataclass
-class Run:
-    """What a loop did: `done` items handled (whatever they returned), `total` the sum of
-    what the work returned (True counts 1, None 0), `failed` the ids of the items that
-    raised."""
+class Loop:
+    """The failures of one periodic loop: `failed` holds the ids of the items that raised,
+    `done` counts those that went through."""
 
-    task: str
-    done: int = 0
-    total: int = 0
-    failed: list[Any] = field(default_factory=list)
+    def __init__(self, task: str) -> None:
+        self.task = task  # e.g. "loyalty.points_expire", as the logs name it
+        self.done = 0
+        self.failed: list[Any] = []
+
+    @contextmanager
+    def item(
+        self,
+        item_id: Any,
+        *,
+        skip: type[BaseException] | tuple[type[BaseException], ...] = (),
+        atomic: bool = True,
+    ) -> Iterator[None]:
+        """One item's work, in its own savepoint. An exception is rolled back, logged with
+        the item's id and counted, and swallowed so the loop goes on; one of `skip` (an
+        expected race, e.g. a state that moved meanwhile) is rolled back silently.
+        `atomic=False` for work that writes nothing of ours (handing ids to the broker)."""
+        try:
+            if atomic:
+                with transaction.atomic():
+                    yield
+            else:
+                yield
+        except skip:
+            return
+        except Exception:
+            self.failed.append(item_id)
+            logger.exception(
+                "periodic task %s: item %s failed (%d failed so far in this run)",
+                self.task,
+                item_id,
+                len(self.failed),
+            )
+            return
+        self.done += 1
 
 
 def _id_of(item: Any) -> Any:
@@ -43,32 +80,37 @@ def each(
     task: str,
     id_of: Callable[[Item], Any] = _id_of,
     atomic: bool = True,
-) -> Run:
-    """Call `work(item)` for every item, each in its own savepoint. An item that raises is
-    rolled back, logged (task, id, traceback) and counted in `failed`; the others go on.
-
-    `task` names the loop in the logs (e.g. "loyalty.points_expire"). `atomic=False` for
-    work that writes nothing of ours (handing ids to the broker): no savepoint around it."""
-    run = Run(task=task)
+) -> tuple[int, Loop]:
+    """`work(item)` for every item through a Loop; returns (the sum of what the work
+    returned, True counting 1 and None 0, over the items that went through; the loop)."""
+    loop = Loop(task)
+    total = 0
     for item in items:
+        with loop.item(id_of(item), atomic=atomic):
+            total += int(work(item) or 0)
+    return total, loop
+
+
+def each_in_batches(
+    ids: Sequence[Any], work: Callable[[list[Any]], int], *, task: str, size: int = 500
+) -> tuple[int, Loop]:
+    """Set-based `work(ids) -> count` a batch at a time; a batch that fails is retried id by
+    id, so one bad row leaves only itself undone. Returns (the sum of the counts, the loop)."""
+    loop = Loop(task)
+    total = 0
+    for start in range(0, len(ids), size):
+        batch = list(ids[start : start + size])
         try:
-            if atomic:
-                with transaction.atomic():
-                    result = work(item)
-            else:
-                result = work(item)
-        except Exception:
-            run.failed.append(id_of(item))
-            logger.exception("periodic task %s: item %s failed", task, id_of(item))
+            with transaction.atomic():
+                total += work(batch)
+            loop.done += len(batch)
             continue
-        run.done += 1
-        run.total += int(result or 0)
-    if run.failed:
-        logger.error(
-            "periodic task %s: %d item(s) failed, %d done; failed ids: %s",
-            task,
-            len(run.failed),
-            run.done,
-            run.failed[:50],
-        )
-    return run
+        except Exception:
+            if len(batch) == 1:
+                loop.failed.append(batch[0])
+                logger.exception("periodic task %s: item %s failed", task, batch[0])
+                continue
+        for one in batch:
+            with loop.item(one):
+                total += work([one])
+    return total, loop

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.services import notify
 from services.accounts.models import Employer, Landlord, Staff, User
-from services.core import clock
+from services.core import clock, periodic
 from services.core.errors import conflict, invalid, not_allowed, not_found
 from services.loyalty import actions as loyalty
 
@@ -610,9 +610,10 @@ def proposals_expire_and_remind() -> dict[str, int]:
     answer, expiry (tenant told) at 21 days. Safe to run twice: reminders are counted."""
     now = clock.now()
     done = {"expired": 0, "reminded": 0}
+    loop = periodic.Loop("jobs.proposals_expire_and_remind")
     waiting = Match.objects.filter(state__in=workflow.AWAITING_EMPLOYER).order_by("id")
     for match in waiting.filter(state_changed_at__lte=now - timedelta(days=PROPOSAL_EXPIRY_DAYS)):
-        try:
+        with loop.item(match.pk, skip=workflow.StaleState):
             workflow.match_transition(
                 match=match,
                 actor=None,
@@ -621,8 +622,6 @@ def proposals_expire_and_remind() -> dict[str, int]:
                 note=f"no answer after {PROPOSAL_EXPIRY_DAYS} days",
             )
             done["expired"] += 1
-        except workflow.StaleState:
-            continue
     for index, days in enumerate(PROPOSAL_REMINDER_DAYS, start=1):
         due = waiting.filter(
             state_changed_at__lte=now - timedelta(days=days),
@@ -630,7 +629,7 @@ def proposals_expire_and_remind() -> dict[str, int]:
             reminders_sent__lt=index,
         ).select_related("offer__employer")
         for match in due:
-            with transaction.atomic():
+            with loop.item(match.pk):
                 updated = Match.objects.filter(
                     pk=match.pk, reminders_sent__lt=index, state=match.state
                 ).update(reminders_sent=index)
@@ -650,9 +649,10 @@ def offers_expire_and_warn() -> dict[str, int]:
     """Published offers untouched for 90 days close; the employer is told 7 days before."""
     now = clock.now()
     done = {"closed": 0, "warned": 0}
+    loop = periodic.Loop("jobs.offers_expire_and_warn")
     idle = Offer.objects.filter(status=Offer.Status.PUBLISHED).order_by("id")
     for offer in idle.filter(last_activity_at__lte=now - timedelta(days=OFFER_IDLE_DAYS)):
-        with transaction.atomic():
+        with loop.item(offer.pk):
             locked = workflow.offer_lock(offer.pk)
             if locked.status != Offer.Status.PUBLISHED:
                 continue
@@ -666,7 +666,7 @@ def offers_expire_and_warn() -> dict[str, int]:
         last_activity_at__gt=now - timedelta(days=OFFER_IDLE_DAYS),
         expiry_warned_at__isnull=True,
     ).select_related("employer"):
-        with transaction.atomic():
+        with loop.item(offer.pk):
             if not Offer.objects.filter(pk=offer.pk, expiry_warned_at__isnull=True).update(
                 expiry_warned_at=now
             ):
@@ -683,47 +683,54 @@ def offers_expire_and_warn() -> dict[str, int]:
     return done
 
 
+def _suggest_for(offer: Offer, *, today, limit: int) -> list[tuple[int, Match]]:
+    """The `suggested` matches started for one offer's strong candidates: (profile id, match)."""
+    features = matching.OfferFeatures.of(offer)
+    landlord_ids = [landlord.pk for landlord in offer.target_landlords.all()]
+    ranked = matching.rank_candidates(features, landlord_ids=landlord_ids, today=today, limit=limit)
+    taken = set(
+        Match.objects.filter(
+            offer=offer, tenant_id__in=[p.tenant_id for p, _s in ranked]
+        ).values_list("tenant_id", flat=True)
+    )
+    started = []
+    for profile, score in ranked:
+        if score.total < matching.STRONG_MATCH or profile.tenant_id in taken:
+            continue
+        score.reasons = matching.reasons_for(score=score, rome_label=offer.title, offer=features)
+        try:
+            with transaction.atomic():
+                match = workflow.match_start(
+                    tenant=profile.tenant,
+                    offer=offer,
+                    state=Match.State.SUGGESTED,
+                    actor=None,
+                    score=score.total,
+                    reasons=score.reasons,
+                )
+        except IntegrityError:
+            continue
+        started.append((profile.pk, match))
+    return started
+
+
 def matches_suggest_and_digest(*, limit_per_offer: int = 20) -> dict[str, int]:
     """Daily: strong candidates of each published offer get a `suggested` match, and each
     tenant with new suggestions gets at most one digest a day."""
     today = clock.today()
     new: dict[int, list[Match]] = {}
+    loop = periodic.Loop("jobs.matches_suggest_and_digest")
     offers = Offer.objects.filter(status=Offer.Status.PUBLISHED).prefetch_related(
         "target_landlords"
     )
     for offer in offers.order_by("id"):
-        features = matching.OfferFeatures.of(offer)
-        landlord_ids = [landlord.pk for landlord in offer.target_landlords.all()]
-        ranked = matching.rank_candidates(
-            features, landlord_ids=landlord_ids, today=today, limit=limit_per_offer
-        )
-        taken = set(
-            Match.objects.filter(
-                offer=offer, tenant_id__in=[p.tenant_id for p, _s in ranked]
-            ).values_list("tenant_id", flat=True)
-        )
-        for profile, score in ranked:
-            if score.total < matching.STRONG_MATCH or profile.tenant_id in taken:
-                continue
-            score.reasons = matching.reasons_for(
-                score=score, rome_label=offer.title, offer=features
-            )
-            try:
-                with transaction.atomic():
-                    match = workflow.match_start(
-                        tenant=profile.tenant,
-                        offer=offer,
-                        state=Match.State.SUGGESTED,
-                        actor=None,
-                        score=score.total,
-                        reasons=score.reasons,
-                    )
-            except IntegrityError:
-                continue
-            new.setdefault(profile.pk, []).append(match)
+        with loop.item(offer.pk):  # one offer's suggestions stand or fall together
+            started = _suggest_for(offer, today=today, limit=limit_per_offer)
+            for profile_id, match in started:
+                new.setdefault(profile_id, []).append(match)
     digests = 0
     for profile in JobProfile.objects.filter(pk__in=list(new)).select_related("tenant__user"):
-        with transaction.atomic():
+        with loop.item(profile.pk):
             if (
                 not JobProfile.objects.filter(pk=profile.pk)
                 .exclude(last_digest_on=today)
@@ -743,6 +750,7 @@ def matches_suggest_and_digest(*, limit_per_offer: int = 20) -> dict[str, int]:
 def staff_weekly_digest() -> int:
     """Weekly: each job advisor/admin learns how many interested tenants wait for them."""
     sent = 0
+    loop = periodic.Loop("jobs.staff_weekly_digest")
     waiting = {}
     for landlord_id in Match.objects.filter(state=Match.State.INTERESTED).values_list(
         "landlord_id", flat=True
@@ -752,10 +760,11 @@ def staff_weekly_digest() -> int:
         landlord_id__in=list(waiting), role__in=("admin", "job_advisor"), user__is_active=True
     ).select_related("user")
     for member in staff.order_by("id"):
-        notify(
-            recipients=[member.user],
-            kind=kinds.STAFF_WEEKLY,
-            params={"count": waiting[member.landlord_id]},
-        )
-        sent += 1
+        with loop.item(member.pk):
+            notify(
+                recipients=[member.user],
+                kind=kinds.STAFF_WEEKLY,
+                params={"count": waiting[member.landlord_id]},
+            )
+            sent += 1
     return sent

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.services import notify
 from services.accounts.models import Landlord, Tenant, User
-from services.core import clock
+from services.core import clock, periodic
 from services.core.errors import NotAllowed, conflict, invalid, not_allowed, not_found
 
 from . import notifications as kinds
@@ -521,8 +521,9 @@ def points_expire_due() -> int:
         .order_by("account_id")
     )
     total = 0
+    loop = periodic.Loop("loyalty.points_expire")
     for account in Account.objects.filter(pk__in=list(account_ids)).select_related("tenant"):
-        with transaction.atomic():
+        with loop.item(account.pk):
             entry = _expire_due(_account_lock(tenant=account.tenant))
             total += -entry.points if entry else 0
     return total
@@ -540,8 +541,9 @@ def points_expiry_warn() -> int:
         )
     )
     told = 0
+    loop = periodic.Loop("loyalty.points_expiry_warn")
     for account in Account.objects.filter(pk__in=account_ids).select_related("tenant__user"):
-        with transaction.atomic():
+        with loop.item(account.pk):
             locked = _account_lock(tenant=account.tenant)
             lots = list(
                 Lot.objects.filter(
@@ -586,14 +588,16 @@ def tenancy_anniversaries_award() -> int:
         .order_by("pk")
     )
     count = 0
+    loop = periodic.Loop("loyalty.tenancy_anniversaries")
     for tenant in tenants:
-        entry = points_award(
-            tenant=tenant,
-            rule=Rule.TENANCY_ANNIVERSARY,
-            source=tenant.tenancy,
-            idempotency_key=f"tenancy_anniversary:{today.year}",
-        )
-        count += entry is not None
+        with loop.item(tenant.pk):
+            entry = points_award(
+                tenant=tenant,
+                rule=Rule.TENANCY_ANNIVERSARY,
+                source=tenant.tenancy,
+                idempotency_key=f"tenancy_anniversary:{today.year}",
+            )
+            count += entry is not None
     return count
 
 
@@ -950,8 +954,14 @@ def redemption_validate(*, actor: User, landlord_id: int, code: str) -> Redempti
 
 
 def vouchers_expire() -> int:
-    """Unused codes past their validity expire; their points are not returned."""
+    """Unused codes past their validity expire; their points are not returned. Set-based,
+    a batch at a time: a batch the database refuses is retried voucher by voucher."""
     now = clock.now()
-    return Redemption.objects.filter(status=Redemption.Status.ISSUED, expires_at__lte=now).update(
-        status=Redemption.Status.EXPIRED, updated_at=now
-    )
+    due = Redemption.objects.filter(status=Redemption.Status.ISSUED, expires_at__lte=now)
+
+    def expire(ids: list[int]) -> int:
+        return due.filter(pk__in=ids).update(status=Redemption.Status.EXPIRED, updated_at=now)
+
+    ids = list(due.order_by("pk").values_list("pk", flat=True))
+    expired, _loop = periodic.each_in_batches(ids, expire, task="loyalty.vouchers_expire")
+    return expired

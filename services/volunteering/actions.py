@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.services import notify
 from services.accounts.models import Residence, Tenant, User
-from services.core import clock, ratelimit
+from services.core import clock, periodic, ratelimit
 from services.core.errors import NotAllowed, NotFound, conflict, invalid
 from services.loyalty import actions as loyalty
 
@@ -350,8 +350,10 @@ def offers_expire(*, now: datetime | None = None) -> int:
         .order_by("slot_id")
     )
     lapsed = 0
+    loop = periodic.Loop("volunteering.expire_offers")
     for slot_id in list(slot_ids):
-        lapsed += _expire_slot_offers(slot_id=slot_id, now=now)
+        with loop.item(slot_id):
+            lapsed += _expire_slot_offers(slot_id=slot_id, now=now)
     return lapsed
 
 
@@ -912,8 +914,9 @@ def missions_complete(*, now: datetime | None = None) -> int:
         .order_by("pk")
     )
     completed = 0
+    loop = periodic.Loop("volunteering.missions_complete")
     for mission_id in list(over):
-        with transaction.atomic():
+        with loop.item(mission_id):
             mission = _lock_mission(mission_id)
             ongoing = mission.slots.filter(status=Slot.Status.OPEN, ends_at__gte=now).exists()
             if mission.status != Mission.Status.PUBLISHED or ongoing:
@@ -938,8 +941,9 @@ def reminders_send(*, now: datetime | None = None) -> int:
         slot__starts_at__lte=now + REMINDER_AHEAD,
     ).select_related("slot__mission", "tenant__user")
     sent = 0
+    loop = periodic.Loop("volunteering.reminders")
     for signup in due.order_by("id"):
-        with transaction.atomic():
+        with loop.item(signup.pk):
             claimed = Signup.objects.filter(pk=signup.pk, reminder_sent_at__isnull=True).update(
                 reminder_sent_at=now
             )
@@ -965,8 +969,9 @@ def followups_send(*, now: datetime | None = None) -> int:
         slot__ends_at__gt=now - FOLLOWUP_WITHIN,
     ).select_related("slot__mission", "tenant__user")
     sent = 0
+    loop = periodic.Loop("volunteering.followups")
     for signup in due.order_by("id"):
-        with transaction.atomic():
+        with loop.item(signup.pk):
             claimed = Signup.objects.filter(pk=signup.pk, followup_sent_at__isnull=True).update(
                 followup_sent_at=now
             )
