@@ -2,9 +2,11 @@
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -130,3 +132,25 @@ def handler500(request):
     return _json_error(
         500, "server_error", _("Something went wrong on our side. Please try again.")
     )
+
+
+def api_not_found(request, unmatched=""):
+    """The last route under /api/: a URL that matches nothing is a JSON 404 even with DEBUG on
+    (Django would show its HTML debug page). A GET missing its trailing slash is redirected as
+    APPEND_SLASH did before this route made every /api/ path match."""
+    if (
+        settings.APPEND_SLASH
+        and request.method in ("GET", "HEAD")
+        and not request.path_info.endswith("/")
+    ):
+        match = _resolve(request.path_info + "/")
+        if match is not None and match.func is not api_not_found:
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+    return handler404(request)
+
+
+def _resolve(path: str):
+    try:
+        return resolve(path)
+    except Resolver404:
+        return None

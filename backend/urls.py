@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from api import health
+from api.exceptions import api_not_found
 from web.views.landing import landing
 
 urlpatterns = [
@@ -15,6 +16,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/v1/", include("api.v1.urls")),
+    re_path(r"^api/", api_not_found),  # last: JSON 404 under /api/, even with DEBUG on
 ]
 
 handler400 = "backend.errors.handler400"

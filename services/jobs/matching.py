@@ -145,6 +145,16 @@ def reference_date(offer: OfferFeatures, today: date) -> date:
     return max(offer.start_date or today, today)
 
 
+def soon_date(ref: date) -> date:
+    """`ref` + SOON_DAYS, capped at the last day a date can hold: an offer saved with a start
+    date of 9999-12-31 (before the API bounded dates) overflowed here, a 500 and a stopped
+    daily task."""
+    try:
+        return ref + timedelta(days=SOON_DAYS)
+    except OverflowError:
+        return date.max
+
+
 def score_pair(offer: OfferFeatures, profile: ProfileFeatures, *, today: date) -> Score:
     """The score of one tenant for one offer, part by part."""
     parts: dict[str, int] = {}
@@ -194,7 +204,7 @@ def score_pair(offer: OfferFeatures, profile: ProfileFeatures, *, today: date) -
     ref = reference_date(offer, today)
     if profile.available_from is None or profile.available_from <= ref:
         parts["availability"] = AVAILABLE_NOW
-    elif profile.available_from <= ref + timedelta(days=SOON_DAYS):
+    elif profile.available_from <= soon_date(ref):
         parts["availability"] = AVAILABLE_SOON
     else:
         parts["availability"] = 0
@@ -386,7 +396,7 @@ def candidate_sql(offer: OfferFeatures, *, landlord_ids, today: date, limit: int
         "domain": offer.domain,
         "bit": CONTRACT_BITS[offer.contract_type],
         "ref": reference_date(offer, today),
-        "soon": reference_date(offer, today) + timedelta(days=SOON_DAYS),
+        "soon": soon_date(reference_date(offer, today)),
         "lat": offer.latitude,
         "lng": offer.longitude,
         "kx2": offer.kx2,

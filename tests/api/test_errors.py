@@ -1,11 +1,16 @@
 """Every error, whatever raises it, answers {code, message, fields} in the user's language."""
 
+import functools
+import io
+
 import pytest
 from django.test import override_settings
 from django.urls import path
+from rest_framework.exceptions import ParseError
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from api.parsers import JSONParser
 from tests.conftest import client_for
 from tests.factories import ResidenceFactory, TenancyFactory
 
@@ -181,3 +186,57 @@ def test_docs_and_schema_are_served_without_internet(api_client):
     html = docs.content.decode()
     assert "cdn." not in html and "unpkg" not in html
     assert "swagger-ui" in html
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 950 + "]" * 950,  # the reported 1.9 KB body: RecursionError, a 500 and a traceback
+        "[" * 50_000 + "]" * 50_000,
+        '{"a": ' * 40 + "1" + "}" * 40,  # parses, but deeper than any body of ours
+        "\xff\xfe not utf-8",
+        '{"email": NaN}',
+    ],
+)
+def test_an_unparseable_body_is_a_400_with_one_log_line_before_authentication(
+    api_client, caplog, body
+):
+    caplog.set_level("INFO")
+    response = api_client.post(
+        "/api/v1/auth/token/", data=body.encode("latin-1"), content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert _shape(response)["code"] == "parse_error"
+    assert response.json()["message"] == "Le corps de la requête n'est pas un JSON valide."
+    records = [r for r in caplog.records if r.levelname in ("WARNING", "ERROR", "CRITICAL")]
+    assert len(records) == 1, [r.getMessage() for r in records]
+    assert records[0].exc_info is None
+    assert "/api/v1/auth/token/" in records[0].getMessage()
+
+
+def test_the_depth_cap_leaves_room_for_our_bodies():
+    """Our deepest body (a mission with its slots) is three levels deep; the cap is 32."""
+    parser = JSONParser()
+    assert parser.parse(io.BytesIO(b"[" * 32 + b"]" * 32)) == functools.reduce(
+        lambda inner, _: [inner], range(31), []
+    )
+    with pytest.raises(ParseError):
+        parser.parse(io.BytesIO(b"[" * 33 + b"]" * 33))
+
+
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+@pytest.mark.parametrize(
+    "path", ["/api/nothing", "/api/v1/nothing-here/", "/api/v2/me/", "/api/v1/jobs/nope/x"]
+)
+def test_an_unknown_api_path_is_a_json_404_even_with_debug_on(world, settings, method, path):
+    settings.DEBUG = True
+    response = getattr(client_for(world.tenant_a.user), method)(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert _shape(response)["code"] == "not_found"
+
+
+def test_a_get_missing_its_trailing_slash_is_still_redirected(world):
+    response = client_for(world.tenant_a.user).get("/api/v1/me?x=1")
+    assert response.status_code == 301
+    assert response["Location"] == "/api/v1/me/?x=1"

@@ -3,6 +3,7 @@
 from django.contrib.auth.password_validation import password_validators_help_texts
 from rest_framework import serializers
 
+from api.fields import BoundedDateField
 from services.accounts.models import Employer, Residence, Tenancy, User
 
 
@@ -169,8 +170,8 @@ class AccountsTenancyCreateInput(serializers.Serializer):
     unit_reference = serializers.CharField(max_length=50)
     tenant_reference = serializers.CharField(max_length=50)
     holder_names = serializers.CharField(max_length=255)
-    start_date = serializers.DateField()
-    end_date = serializers.DateField(required=False, allow_null=True)
+    start_date = BoundedDateField(years_back=80, years_ahead=1)
+    end_date = BoundedDateField(years_back=80, years_ahead=10, required=False, allow_null=True)
 
 
 class AccountsTenancyImportInput(serializers.Serializer):

@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.fields import BoundedDateField, BoundedDateTimeField
 from services.jobs.matching import distance_band, localized_reasons
 from services.jobs.models import (
     ContractType,
@@ -170,7 +171,7 @@ class JobsProfileInput(serializers.Serializer):
     travel_value = serializers.IntegerField(
         min_value=0, max_value=300, required=False, help_text="km, or minutes for a mode."
     )
-    available_from = serializers.DateField(required=False, allow_null=True)
+    available_from = BoundedDateField(years_back=5, years_ahead=2, required=False, allow_null=True)
     hours_per_week = serializers.IntegerField(
         min_value=1, max_value=48, required=False, allow_null=True
     )
@@ -315,7 +316,7 @@ class JobsOfferInput(serializers.Serializer):
     city = serializers.CharField(max_length=120, required=False, allow_blank=True)
     latitude = serializers.FloatField(min_value=-90, max_value=90, required=False)
     longitude = serializers.FloatField(min_value=-180, max_value=180, required=False)
-    start_date = serializers.DateField(required=False, allow_null=True)
+    start_date = BoundedDateField(years_back=1, years_ahead=2, required=False, allow_null=True)
     positions = serializers.IntegerField(min_value=1, max_value=500, required=False)
     required_skills = serializers.ListField(
         child=serializers.CharField(max_length=80), max_length=30, required=False
@@ -552,9 +553,9 @@ class JobsMatchTransitionInput(serializers.Serializer):
     reason = serializers.CharField(
         required=False, allow_blank=True, max_length=255, help_text="withdraw: why"
     )
-    interview_at = serializers.DateTimeField(required=False)
+    interview_at = BoundedDateTimeField(years_back=1, years_ahead=1, required=False)
     interview_place = serializers.CharField(required=False, max_length=255)
-    hire_start_date = serializers.DateField(required=False)
+    hire_start_date = BoundedDateField(years_back=1, years_ahead=2, required=False)
 
 
 # --- Stats -------------------------------------------------------------------------------

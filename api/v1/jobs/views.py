@@ -6,12 +6,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.filters import UPDATED_SINCE, filter_updated_since
 from api.idempotency import idempotent
+from api.pagination import invalid_cursor
+from api.parsers import JSONParser
 from api.permissions import EMPLOYER, STAFF, TENANT, PerAction, roles
 from services.accounts.models import Landlord
 from services.accounts.selectors import employer_list_for_user
@@ -202,6 +204,8 @@ class JobsOfferViewSet(
 
     def _feed(self, request):
         params = request.query_params
+        if "cursor" in params:  # the feed is one page and issues no cursor: this one is forged
+            raise invalid_cursor()
         try:
             max_km = float(params["max_km"]) if params.get("max_km") else None
         except ValueError:

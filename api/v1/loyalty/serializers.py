@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.fields import BoundedDateTimeField
 from services.loyalty import selectors
 from services.loyalty.actions import REWARD_FIELDS, CodesRequired
 from services.loyalty.models import Account, EarningRule, Entry, Reason, Redemption, Reward, Rule
@@ -116,8 +117,12 @@ class LoyaltyRewardCreateInput(serializers.Serializer):
     limit_per_tenant = serializers.IntegerField(
         min_value=1, max_value=1000, required=False, allow_null=True
     )
-    available_from = serializers.DateTimeField(required=False, allow_null=True)
-    available_until = serializers.DateTimeField(required=False, allow_null=True)
+    available_from = BoundedDateTimeField(
+        years_back=5, years_ahead=10, required=False, allow_null=True
+    )
+    available_until = BoundedDateTimeField(
+        years_back=5, years_ahead=10, required=False, allow_null=True
+    )
     validity_days = serializers.IntegerField(min_value=1, max_value=3650, required=False)
     is_active = serializers.BooleanField(required=False)
 

@@ -10,12 +10,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.filters import UPDATED_SINCE, UpdatedSinceOnList, filter_updated_since
 from api.idempotency import idempotent
+from api.parsers import JSONParser
 from api.permissions import STAFF, TENANT, IsStaff, IsTenant, PerAction, roles
 from services.core import clock
 from services.loyalty import actions, policies, selectors

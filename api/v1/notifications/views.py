@@ -6,6 +6,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.filters import UpdatedSinceFilter
 from api.idempotency import idempotent
 from api.permissions import STAFF, IsAnyRole, roles
 from notifications import selectors, services
@@ -76,8 +77,8 @@ class NotificationFilter(django_filters.FilterSet):
     unread = django_filters.BooleanFilter(
         method="filter_unread", label="Only unread notifications when true."
     )
-    updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", label="Changed at or after (ISO 8601)."
+    updated_since = UpdatedSinceFilter(
+        field_name="updated_at", label="Changed at or after (ISO 8601; at most 50 years ago)."
     )
 
     class Meta:

@@ -5,6 +5,7 @@ from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.fields import BoundedDateField, BoundedDateTimeField
 from services.volunteering.actions import LAT_WITHOUT_LNG, NEW_SLOT_INCOMPLETE
 from services.volunteering.models import Mission, Signup, Slot
 from services.volunteering.selectors import DISTANCE_SCALE
@@ -112,15 +113,15 @@ class VolunteeringMissionOutput(serializers.Serializer):
 
 
 class VolunteeringSlotInput(serializers.Serializer):
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = BoundedDateTimeField(years_back=1, years_ahead=5)
+    ends_at = BoundedDateTimeField(years_back=1, years_ahead=5)
     capacity = serializers.IntegerField(min_value=1, max_value=10_000)
 
 
 class VolunteeringSlotUpdateInput(serializers.Serializer):
     id = serializers.UUIDField(required=False, help_text="Omit to add a new slot.")
-    starts_at = serializers.DateTimeField(required=False)
-    ends_at = serializers.DateTimeField(required=False)
+    starts_at = BoundedDateTimeField(years_back=1, years_ahead=5, required=False)
+    ends_at = BoundedDateTimeField(years_back=1, years_ahead=5, required=False)
     capacity = serializers.IntegerField(min_value=1, max_value=10_000, required=False)
 
     def validate(self, attrs):
@@ -186,7 +187,9 @@ class VolunteeringMissionUpdateInput(serializers.Serializer):
 class VolunteeringMissionFilterInput(serializers.Serializer):
     category = _category(required=False)
     residence = serializers.UUIDField(required=False)
-    date = serializers.DateField(required=False, help_text="Missions with a slot that day.")
+    date = BoundedDateField(
+        years_back=10, years_ahead=10, required=False, help_text="Missions with a slot that day."
+    )
     status = _mission_status(required=False)
     lat = serializers.DecimalField(
         max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False
@@ -194,7 +197,7 @@ class VolunteeringMissionFilterInput(serializers.Serializer):
     lng = serializers.DecimalField(
         max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False
     )
-    updated_since = serializers.DateTimeField(required=False)
+    updated_since = BoundedDateTimeField(years_back=50, years_ahead=1, required=False)
 
     def validate(self, attrs):
         if ("lat" in attrs) != ("lng" in attrs):
@@ -273,7 +276,7 @@ class VolunteeringSignupFilterInput(serializers.Serializer):
     status = VolunteeringEnumField(
         enum_name="VolunteeringSignupStatusEnum", choices=Signup.Status.choices, required=False
     )
-    updated_since = serializers.DateTimeField(required=False)
+    updated_since = BoundedDateTimeField(years_back=50, years_ahead=1, required=False)
 
 
 class VolunteeringAttendanceItemInput(serializers.Serializer):

@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 
 from services.core.errors import DomainError
@@ -74,10 +76,10 @@ def test_matches_sync_with_updated_since(world):
         )
         == 1
     )
-    assert (
-        client.get("/api/v1/jobs/matches/?updated_since=2999-01-01T00:00:00Z").json()["results"]
-        == []
+    tomorrow = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
     )
+    assert client.get(f"/api/v1/jobs/matches/?updated_since={tomorrow}").json()["results"] == []
     bad = client.get("/api/v1/jobs/matches/?updated_since=yesterday")
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid_updated_since")
 

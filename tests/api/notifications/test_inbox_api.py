@@ -95,7 +95,7 @@ def test_updated_since_returns_what_changed(world):
     assert [n["id"] for n in response.json()["results"]] == [str(old.public_id)]
     bad = client.get("/api/v1/notifications/?updated_since=yesterday")
     assert bad.status_code == 400
-    assert bad.json()["code"] == "invalid"
+    assert bad.json()["code"] == "invalid_updated_since"
 
 
 def test_inbox_query_count_is_constant(world, django_assert_num_queries):
