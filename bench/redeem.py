@@ -2,18 +2,24 @@
 
 Not a test. Runs against its own PostgreSQL database (created and migrated if missing):
 
-    .venv/bin/python bench/redeem.py [--clients 50] [--per-client 20]
-    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/vsg_loyalty_bench (default)
+    .venv/bin/python bench/redeem.py [--clients 50] [--per-client 20] [--rounds 2]
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/vsg_bench_redeem (default)
 
-Two phases start from identical state (50 tenants with the same lots, one reward with
-exactly enough stock): phase 1 calls `services.loyalty.actions.reward_redeem`, phase 2 runs
-the same statements by hand through psycopg (lock the account, read the open lots, consume
-them, write the spend entry and its consumptions, move the balance, take the stock with a
-conditional UPDATE, insert the redemption and the inbox row) — one transaction per
-redemption, 50 threads, each with its own connection. After each phase the invariants are
-checked: stock never below zero, issued == stock taken, no negative balance, every account's
-balance equals the sum of its entries and of its open lots. Targets: action rate ≥ 1/3 of
-raw SQL, 0 deadlocks, 0 violations.
+Each round runs three phases back to back, so action and raw SQL see the same machine:
+1. action: `services.loyalty.actions.reward_redeem`, 50 threads (one connection each), each
+   tenant with the same lots, one reward with exactly enough stock;
+2. raw SQL: the same statements by hand through psycopg on an identical second world (reserve
+   the unit in autocommit, then one transaction: the preference look-up, the inbox row and its
+   deliveries, the spend entry, the redemption, lock the account, read and consume the lots,
+   move the balance);
+3. sold out: the same clients, two tries each, on a reward with 10 units: exactly 10 issued,
+   the refusals timed on their own.
+After each phase the invariants are checked: stock never below zero, issued == stock taken,
+no negative balance, every account's balance equals the sum of its entries and of its lots.
+The load average is printed before and after each phase, with a warning when it was above 1.5
+per core (the figures then say more about the neighbours than about the code).
+Targets (issue 17, on a quiet machine): action >= 1/2 of raw SQL's rate, action p95 <= 500 ms,
+sold-out refusals p95 <= 50 ms, 0 deadlocks, 0 violations.
 """
 
 from __future__ import annotations
@@ -31,7 +37,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/vsg_loyalty_bench"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/vsg_bench_redeem"
+CORES = os.cpu_count() or 1
+BUSY_PER_CORE = 1.5
 
 
 def _ensure_database(url: str) -> None:
@@ -110,6 +118,7 @@ def _make_world(tag: str, clients: int, per_client: int, cost: int):
 def _run(clients: int, per_client: int, work) -> dict:
     barrier = threading.Barrier(clients)
     latencies: list[float] = []
+    refusals: list[float] = []
     errors: dict[str, int] = {}
     ok = [0]
     lock = threading.Lock()
@@ -130,6 +139,8 @@ def _run(clients: int, per_client: int, work) -> dict:
                 label = "deadlock" if "deadlock" in str(exc).lower() else type(exc).__name__
                 with lock:
                     errors[label] = errors.get(label, 0) + 1
+                    if label in ("OutOfStock", "RawOutOfStock"):
+                        refusals.append(time.perf_counter() - started)
         work.close(state)
         connection.close()
 
@@ -140,14 +151,23 @@ def _run(clients: int, per_client: int, work) -> dict:
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    latencies.sort()
     return {
         "ok": ok[0],
         "errors": errors,
         "elapsed": elapsed,
         "rate": ok[0] / elapsed if elapsed else 0.0,
-        "p50_ms": 1000 * statistics.median(latencies) if latencies else 0.0,
-        "p95_ms": 1000 * latencies[int(len(latencies) * 0.95) - 1] if latencies else 0.0,
+        **_percentiles("", latencies),
+        **_percentiles("refused_", refusals),
+    }
+
+
+def _percentiles(prefix: str, values: list[float]) -> dict:
+    values = sorted(values)
+    if not values:
+        return {f"{prefix}p50_ms": 0.0, f"{prefix}p95_ms": 0.0}
+    return {
+        f"{prefix}p50_ms": 1000 * statistics.median(values),
+        f"{prefix}p95_ms": 1000 * values[max(0, int(len(values) * 0.95 + 0.5) - 1)],
     }
 
 
@@ -170,11 +190,15 @@ class ActionWork:
         pass
 
 
+class RawOutOfStock(RuntimeError):
+    pass
+
+
 class RawSQLWork:
-    """The redemption written by hand: the same rows, locks and checks, no ORM."""
+    """The redemption written by hand: the same rows, locks, checks and order, no ORM."""
 
     def __init__(self, url, tenants, reward):
-        from notifications.models import Notification
+        from notifications.models import Delivery, Device, Notification, Preference
         from services.loyalty.models import Account, Consumption, Entry, Lot, Redemption, Reward
 
         self.url, self.tenants, self.reward = url, tenants, reward
@@ -188,48 +212,123 @@ class RawSQLWork:
             kind="loyalty.redemption_issued",
             category="loyalty",
             link_type="redemption",
-            link_id="",
             data="{}",
         )
         self.t = {
             m.__name__: m._meta.db_table
-            for m in (Account, Consumption, Entry, Lot, Redemption, Reward, Notification)
+            for m in (
+                Account,
+                Consumption,
+                Entry,
+                Lot,
+                Redemption,
+                Reward,
+                Notification,
+                Preference,
+                Delivery,
+                Device,
+            )
         }
 
     def prepare(self, index):
         import psycopg
 
-        conn = psycopg.connect(self.url)
+        conn = psycopg.connect(self.url, autocommit=True)
         return (conn, self.tenants[index])
 
     def once(self, state):
         conn, tenant = state
         t = self.t
         reward = self.reward
+        cost = reward.cost_points
+        account_id, balance = conn.execute(
+            f"SELECT id, balance FROM {t['Account']} WHERE tenant_id = %s", (tenant.pk,)
+        ).fetchone()
+        if balance < cost:
+            raise RuntimeError("insufficient_points")
+        # The unit of stock, reserved in autocommit: the hot row is held by this statement only.
+        taken = conn.execute(
+            f"UPDATE {t['Reward']} SET stock = stock - 1 WHERE id = %s AND stock > 0",
+            (reward.pk,),
+        ).rowcount
+        if taken != 1:
+            raise RawOutOfStock("out_of_stock")
+        try:
+            self._transaction(conn, tenant, account_id, cost)
+        except BaseException:
+            conn.execute(f"UPDATE {t['Reward']} SET stock = stock + 1 WHERE id = %s", (reward.pk,))
+            raise
+
+    def _transaction(self, conn, tenant, account_id, cost):
+        t = self.t
+        reward = self.reward
+        code = "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(10))
+        redemption_id = uuid.uuid4()
         with conn.transaction():
             cur = conn.cursor()
-            account_id, balance = cur.execute(
-                f"SELECT id, balance FROM {t['Account']} WHERE tenant_id = %s FOR UPDATE",
-                (tenant.pk,),
-            ).fetchone()
-            lots = cur.execute(
-                f"SELECT id, remaining FROM {t['Lot']} WHERE account_id = %s AND remaining > 0 "
-                "AND expires_at > now() ORDER BY expires_at, id",
-                (account_id,),
+            cur.execute(
+                f"SELECT user_id, channel FROM {t['Preference']} WHERE user_id = %s "
+                "AND category = 'loyalty' AND NOT enabled",
+                (tenant.user_id,),
             ).fetchall()
-            cost = reward.cost_points
-            if balance < cost:
-                raise RuntimeError("insufficient_points")
-            now = "now()"
+            values = {
+                **self.notification_defaults,
+                "public_id": uuid.uuid4(),
+                "recipient_id": tenant.user_id,
+                "link_id": str(redemption_id),
+                "title": f"Votre récompense : {reward.title}",
+                "body": f"Votre code {code} est valable jusqu'au 01/01/2027.",
+            }
+            columns = ", ".join(values)
+            notification_id = cur.execute(
+                f"INSERT INTO {t['Notification']} (created_at, updated_at, {columns}) "
+                f"VALUES (now(), now(), {', '.join(['%s'] * len(values))}) RETURNING id",
+                list(values.values()),
+            ).fetchone()[0]
+            cur.execute(
+                f"INSERT INTO {t['Delivery']} (notification_id, device_id, status, attempts, "
+                "next_attempt_at, expires_at, message_id, error_code, last_error, created_at, "
+                "updated_at) SELECT n.id, d.id, 'pending', 0, now(), now() + interval '1 day', "
+                f"'', '', '', now(), now() FROM {t['Notification']} n JOIN {t['Device']} d "
+                "ON d.user_id = n.recipient_id WHERE d.is_active AND n.id IN (%s) RETURNING id",
+                (notification_id,),
+            ).fetchall()
             entry_id = cur.execute(
                 f"INSERT INTO {t['Entry']} (public_id, created_at, updated_at, account_id, kind, "
                 "points, reason, note, source_type, source_id, idempotency_key) VALUES "
-                f"(%s, {now}, {now}, %s, 'spend', %s, 'redemption', '', 'loyalty.reward', %s, "
+                "(%s, now(), now(), %s, 'spend', %s, 'redemption', '', 'loyalty.reward', %s, "
                 "NULL) RETURNING id",
                 (uuid.uuid4(), account_id, -cost, str(reward.public_id)),
             ).fetchone()[0]
+            cur.execute(
+                f"INSERT INTO {t['Redemption']} (public_id, created_at, updated_at, account_id, "
+                "tenant_id, landlord_id, reward_id, status, points, code, spend_entry_id, "
+                "expires_at) VALUES (%s, now(), now(), %s, %s, %s, %s, 'issued', %s, %s, %s, "
+                "now() + interval '30 days')",
+                (
+                    redemption_id,
+                    account_id,
+                    tenant.pk,
+                    reward.landlord_id,
+                    reward.pk,
+                    cost,
+                    code,
+                    entry_id,
+                ),
+            )
+            # Points last, under the account's lock.
+            balance = cur.execute(
+                f"SELECT balance FROM {t['Account']} WHERE id = %s FOR UPDATE", (account_id,)
+            ).fetchone()[0]
+            lots = cur.execute(
+                f"SELECT id, remaining, expires_at FROM {t['Lot']} WHERE account_id = %s "
+                "AND remaining > 0 ORDER BY expires_at, id",
+                (account_id,),
+            ).fetchall()
+            if balance < cost:
+                raise RuntimeError("insufficient_points")
             need = cost
-            for lot_id, remaining in lots:
+            for lot_id, remaining, _expires in lots:
                 if need == 0:
                     break
                 take = min(need, remaining)
@@ -247,43 +346,6 @@ class RawSQLWork:
                 "WHERE id = %s",
                 (cost, account_id),
             )
-            code = "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(10))
-            cur.execute(
-                f"INSERT INTO {t['Redemption']} (public_id, created_at, updated_at, account_id, "
-                "tenant_id, landlord_id, reward_id, status, points, code, spend_entry_id, "
-                "expires_at) VALUES (%s, now(), now(), %s, %s, %s, %s, 'issued', %s, %s, %s, "
-                "now() + interval '30 days')",
-                (
-                    uuid.uuid4(),
-                    account_id,
-                    tenant.pk,
-                    reward.landlord_id,
-                    reward.pk,
-                    cost,
-                    code,
-                    entry_id,
-                ),
-            )
-            values = {
-                **self.notification_defaults,
-                "public_id": uuid.uuid4(),
-                "recipient_id": tenant.user_id,
-                "title": f"Votre récompense : {reward.title}",
-                "body": f"Votre code {code} est valable 30 jours.",
-            }
-            columns = ", ".join(values)
-            cur.execute(
-                f"INSERT INTO {t['Notification']} (created_at, updated_at, {columns}) "
-                f"VALUES (now(), now(), {', '.join(['%s'] * len(values))})",
-                list(values.values()),
-            )
-            # Last, as in the action: the hot reward row is held only until the commit.
-            cur.execute(
-                f"UPDATE {t['Reward']} SET stock = stock - 1 WHERE id = %s AND stock > 0",
-                (reward.pk,),
-            )
-            if cur.rowcount != 1:
-                raise RuntimeError("out_of_stock")
 
     def close(self, state):
         state[0].close()
@@ -325,13 +387,34 @@ def _line(name: str, result: dict, problems: list[str]) -> str:
     )
 
 
+def _load() -> float:
+    return os.getloadavg()[0]
+
+
+def _phase(name: str, clients: int, per_client: int, work) -> dict:
+    """Run one phase between two readings of the load average; warn when it was busy."""
+    before = _load()
+    result = _run(clients, per_client, work)
+    after = _load()
+    result["load"] = (before, after)
+    busy = max(before, after) > BUSY_PER_CORE * CORES
+    warning = (
+        f"  WARNING: load above {BUSY_PER_CORE:g} per core ({CORES} cores): these figures "
+        "measure a shared machine, not the code"
+        if busy
+        else ""
+    )
+    print(f"  {name}: load {before:.2f} -> {after:.2f}{warning}")
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--per-client", type=int, default=20)
     parser.add_argument("--cost", type=int, default=10)
     parser.add_argument(
-        "--rounds", type=int, default=2, help="action/raw pairs, alternated to share the noise"
+        "--rounds", type=int, default=2, help="action/raw/sold-out rounds, interleaved"
     )
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
@@ -339,16 +422,17 @@ def main() -> int:
     _setup_django(url)
     from django.conf import settings
 
-    from services.loyalty.models import Redemption
+    from services.loyalty.models import Redemption, Reward
 
     raw_url = url.replace("postgres://", "postgresql://", 1)
     total = args.clients * args.per_client
     print(
         f"clients={args.clients} redemptions per phase={total} rounds={args.rounds} "
-        f"database={settings.DATABASES['default']['NAME']}"
+        f"database={settings.DATABASES['default']['NAME']} cores={CORES}"
     )
     sums = {"action": [0, 0.0], "raw": [0, 0.0]}
-    deadlocks, violations, missing = 0, 0, 0
+    deadlocks, violations, missing, unexpected = 0, 0, 0, {}
+    action_p95, refused_p95, loads = [], [], []
     for round_no in range(1, args.rounds + 1):
         tag = secrets.token_hex(3)
         landlord_a, tenants_a, reward_a = _make_world(
@@ -357,48 +441,69 @@ def main() -> int:
         landlord_b, tenants_b, reward_b = _make_world(
             f"{tag}-sql", args.clients, args.per_client, args.cost
         )
-        action = _run(args.clients, args.per_client, ActionWork(tenants_a, reward_a))
+        landlord_c, tenants_c, reward_c = _make_world(f"{tag}-out", args.clients, 2, args.cost)
+        Reward.objects.filter(pk=reward_c.pk).update(stock=10)
+        reward_c.stock = 10
+        print(f"round {round_no}")
+        action = _phase("action ", args.clients, args.per_client, ActionWork(tenants_a, reward_a))
         action_problems = _violations(landlord_a, reward_a, action["ok"])
-        raw = _run(args.clients, args.per_client, RawSQLWork(raw_url, tenants_b, reward_b))
+        print("    " + _line("action ", action, action_problems))
+        raw = _phase(
+            "raw SQL", args.clients, args.per_client, RawSQLWork(raw_url, tenants_b, reward_b)
+        )
         raw_problems = _violations(
             landlord_b, reward_b, Redemption.objects.filter(reward=reward_b).count()
         )
-        print(f"round {round_no}")
-        print("  " + _line("action ", action, action_problems))
-        print("  " + _line("raw SQL", raw, raw_problems))
+        print("    " + _line("raw SQL", raw, raw_problems))
+        # Sold out under load: the same clients on a reward with 10 units: exactly 10 issued.
+        sold_out = _phase("sold out", args.clients, 2, ActionWork(tenants_c, reward_c))
+        sold_problems = _violations(landlord_c, reward_c, 10)
+        print("    " + _line("sold out", sold_out, sold_problems))
+        print(
+            f"    sold out: {sold_out['errors'].get('OutOfStock', 0)} refused, p50 "
+            f"{sold_out['refused_p50_ms']:.1f} ms, p95 {sold_out['refused_p95_ms']:.1f} ms"
+        )
         for key, result in (("action", action), ("raw", raw)):
             sums[key][0] += result["ok"]
             sums[key][1] += result["elapsed"]
+        for result in (action, raw, sold_out):
             deadlocks += result["errors"].get("deadlock", 0)
-        violations += len(action_problems) + len(raw_problems)
+            loads += list(result["load"])
+        violations += len(action_problems) + len(raw_problems) + len(sold_problems)
         missing += total - action["ok"]
-
-    # Sold out under load: the same clients on a reward with 10 units: exactly 10 issued.
-    landlord_c, tenants_c, reward_c = _make_world(
-        f"{secrets.token_hex(3)}-out", args.clients, 2, args.cost
-    )
-    from services.loyalty.models import Reward
-
-    Reward.objects.filter(pk=reward_c.pk).update(stock=10)
-    reward_c.stock = 10
-    sold_out = _run(args.clients, 2, ActionWork(tenants_c, reward_c))
-    sold_problems = _violations(landlord_c, reward_c, 10)
-    print("sold out: " + _line("action ", sold_out, sold_problems))
-    violations += len(sold_problems)
-    deadlocks += sold_out["errors"].get("deadlock", 0)
-    unexpected = {k: v for k, v in sold_out["errors"].items() if k != "OutOfStock"}
+        if sold_out["ok"] != 10:
+            missing += 1
+        for name, count in sold_out["errors"].items():
+            if name != "OutOfStock":
+                unexpected[name] = unexpected.get(name, 0) + count
+        action_p95.append(action["p95_ms"])
+        refused_p95.append(sold_out["refused_p95_ms"])
 
     action_rate = sums["action"][0] / sums["action"][1]
     raw_rate = sums["raw"][0] / sums["raw"][1]
     ratio = action_rate / raw_rate if raw_rate else 0.0
+    targets = {
+        "action >= 1/2 of raw SQL": ratio >= 0.5,
+        "action p95 <= 500 ms": max(action_p95) <= 500,
+        "sold-out refusals p95 <= 50 ms": max(refused_p95) <= 50,
+        "0 deadlocks": deadlocks == 0,
+        "0 violations": violations == 0 and not missing and not unexpected,
+    }
     print(
-        f"overall: action {action_rate:.1f}/s, raw SQL {raw_rate:.1f}/s, ratio {ratio:.2f} "
-        f"(target >= 0.33); deadlocks {deadlocks}; violations {violations}"
+        f"overall: action {action_rate:.1f}/s, raw SQL {raw_rate:.1f}/s, ratio {ratio:.2f}; "
+        f"action p95 {', '.join(f'{v:.0f}' for v in action_p95)} ms; sold-out refusals p95 "
+        f"{', '.join(f'{v:.1f}' for v in refused_p95)} ms; deadlocks {deadlocks}; "
+        f"violations {violations}; load {min(loads):.2f}-{max(loads):.2f} on {CORES} cores"
     )
-    passed = ratio >= 1 / 3 and not deadlocks and not violations and not missing
-    passed = passed and sold_out["ok"] == 10 and not unexpected
-    print("PASS" if passed else "FAIL")
-    return 0 if passed else 1
+    for name, met in targets.items():
+        print(f"  {'met    ' if met else 'NOT MET'} {name}")
+    if max(loads) > BUSY_PER_CORE * CORES:
+        print(
+            f"WARNING: the load went above {BUSY_PER_CORE:g} per core during this run: the "
+            "targets are set for a quiet machine; read these figures as a shared machine's."
+        )
+    correct = targets["0 deadlocks"] and targets["0 violations"]
+    return 0 if correct else 1
 
 
 if __name__ == "__main__":

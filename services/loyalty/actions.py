@@ -2,13 +2,17 @@
 
 Concurrency rules (see docs/loyalty.md):
 - Every write that touches points locks the account row first (`_account_lock`, the one
-  place an Account is locked). Lots and entries of an account are only written under it.
-- A reward's stock is taken with one conditional `UPDATE … SET stock = stock - 1 WHERE
-  stock > 0` (`_reward_take_one`), the LAST statement of a redemption, so the hot row is held
-  only until the commit; other reward writes lock it in `_reward_lock`. Pool codes are
-  claimed with SKIP LOCKED (`_pool_code_claim`). A redemption row is locked in
-  `_redemption_lock`, after its account. The order account → redemption/code → reward never
-  inverts, so these writes cannot deadlock.
+  place an Account is locked). Lots and their `remaining` are only changed under it; a
+  redemption inserts its entry and voucher before taking it, and decides the points last.
+- A redemption called outside a transaction (the API) reserves its unit of stock first, with
+  one autocommit `UPDATE … SET stock = stock - 1 WHERE stock > 0` (`_reward_reserve_one`):
+  the hot reward row is held for that statement only, a sold-out reward is refused at once,
+  and a redemption that then fails gives the unit back (`_reward_release_one`). Inside a
+  caller's transaction, `_reward_take_one` takes it as the last statement instead. Other
+  reward writes lock it in `_reward_lock`. Pool codes are claimed with SKIP LOCKED
+  (`_pool_code_claim`). A redemption row is locked in `_redemption_lock`, after its account.
+  Locks are taken in the order account → redemption/code → reward, never the other way (a
+  pool code or a reservation never waits for an account), so these writes cannot deadlock.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import calendar
 import hashlib
 import logging
 import secrets
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -113,10 +118,26 @@ def _reward_lock(*, pk: int) -> Reward:
 
 
 def _reward_take_one(*, reward: Reward) -> bool:
-    """Take one unit of stock atomically (the UPDATE row-locks the reward until commit)."""
+    """Take one unit of stock inside the caller's transaction (the UPDATE row-locks the
+    reward until that commit: the last statement of a nested redemption)."""
     if reward.stock is None and reward.kind != Reward.Kind.POOL_CODE:
         return True
     return bool(Reward.objects.filter(pk=reward.pk, stock__gt=0).update(stock=F("stock") - 1))
+
+
+def _reward_reserve_one(*, reward: Reward) -> bool:
+    """Reserve one unit of stock in autocommit, before the redemption's transaction: the
+    row is locked for this one statement only, never while Python runs, so a sold-out
+    reward is refused at once (0 rows). Given back by `_reward_release_one` if the
+    redemption then fails. Unlimited stock reserves nothing."""
+    if reward.stock is None and reward.kind != Reward.Kind.POOL_CODE:
+        return True
+    return bool(Reward.objects.filter(pk=reward.pk, stock__gt=0).update(stock=F("stock") - 1))
+
+
+def _reward_release_one(*, reward: Reward) -> None:
+    """Give back a unit reserved by a redemption that failed (autocommit)."""
+    Reward.objects.filter(pk=reward.pk, stock__isnull=False).update(stock=F("stock") + 1)
 
 
 def _earning_rule_lock(*, landlord: Landlord, code: str) -> EarningRule:
@@ -151,6 +172,11 @@ def _pool_code_claim(*, reward: Reward, now: datetime) -> VoucherCode | None:
     if code is None:
         raise OutOfStock()
     VoucherCode.objects.filter(pk=code.pk).update(assigned_at=now)
+    if Redemption.objects.filter(landlord_id=reward.landlord_id, code=code.code).exists():
+        # A partner code uploaded to two pools of the landlord at once (each upload checks
+        # the other pools, not a concurrent one): burnt, out of the stock, and the next one.
+        Reward.objects.filter(pk=reward.pk, stock__gt=0).update(stock=F("stock") - 1)
+        return _pool_code_claim(reward=reward, now=now)
     return code
 
 
@@ -751,12 +777,12 @@ def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def _limit_count(*, account: Account, reward: Reward) -> int:
+def _limit_count(*, account_id: int | None, reward: Reward) -> int:
     """Redemptions that count against the per-tenant limit: every code the tenant has seen,
     except a generated code cancelled before use (it died with the cancellation). A
     partner's pool code cancelled by staff still counts: its value left with the tenant."""
     return (
-        Redemption.objects.filter(account=account, reward=reward)
+        Redemption.objects.filter(account_id=account_id, reward=reward)
         .exclude(status=Redemption.Status.CANCELLED, pool_code__isnull=True)
         .count()
     )
@@ -771,34 +797,107 @@ def _check_available(reward: Reward, now: datetime) -> None:
         raise NotAvailable()
 
 
-@transaction.atomic
+class _Replayed(Exception):
+    """Control flow: the same key committed meanwhile; roll back and return the first."""
+
+
 def reward_redeem(
     *, tenant: Tenant, reward: Reward, idempotency_key: str | None = None
 ) -> Redemption:
-    """Spend the points, take one unit of stock and issue a unique code, all or nothing."""
+    """Spend the points, take one unit of stock and issue a unique code, all or nothing.
+
+    The hot locks are held as briefly as possible (docs/loyalty.md, "The redemption hot
+    path"): everything that can be is read, rendered and written before the account row is
+    locked, and points are decided last. Called outside a transaction (the API), the unit of
+    stock is reserved first by one autocommit statement, so the reward's row is never held
+    across a round trip and a sold-out reward is refused at once; it is given back if the
+    redemption then fails. Inside a caller's transaction, the stock is taken by the last
+    statement and the caller's commit decides.
+    """
     if tenant.landlord_id != reward.landlord_id:
         raise not_found("not_found", _("Not found."))()
     now = clock.now()
-    account = _account_lock(tenant=tenant)
     key = f"redeem:{_short_key(idempotency_key)}" if idempotency_key else None
     if key:
-        done = Redemption.objects.filter(account=account, spend_entry__idempotency_key=key).first()
+        done = _redemption_replay(tenant_id=tenant.pk, key=key)
         if done is not None:
             return done
     _check_available(reward, now)
-    if reward.stock == 0:  # a hint from the caller's read; _reward_take_one decides
+    # Unlocked reads of committed state: refusals that need no lock (the locked re-checks
+    # below decide; these only spare a doomed request the reservation and the writes).
+    account_id, balance = (
+        Account.objects.filter(tenant_id=tenant.pk).values_list("pk", "balance").first()
+    ) or (None, 0)
+    if balance < reward.cost_points:
+        raise InsufficientPoints(extra={"balance": balance, "cost": reward.cost_points})
+    limit = reward.limit_per_tenant
+    if limit is not None and _limit_count(account_id=account_id, reward=reward) >= limit:
+        raise LimitReached()
+    outermost = not transaction.get_connection().in_atomic_block
+    reserved = False
+    if outermost:
+        if not _reward_reserve_one(reward=reward):
+            raise OutOfStock()
+        reserved = reward.stock is not None or reward.kind == Reward.Kind.POOL_CODE
+    elif reward.stock == 0:  # a hint from the caller's read; _reward_take_one decides
         raise OutOfStock()
-    if reward.limit_per_tenant is not None:
-        taken = _limit_count(account=account, reward=reward)
-        if taken >= reward.limit_per_tenant:
-            raise LimitReached()
-    lots = _open_lots(account)
-    _expire_due(account, lots)
+    try:
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    return _redeem(
+                        tenant=tenant,
+                        reward=reward,
+                        account_id=account_id,
+                        key=key,
+                        now=now,
+                        take_stock=not outermost,
+                    )
+            except IntegrityError as exc:
+                constraint = _constraint_name(exc)
+                if constraint == "loyalty_entry_unique_key":  # the same key, committed meanwhile
+                    raise _Replayed() from exc
+                if constraint != "loyalty_redemption_code":
+                    raise
+                # A generated code that clashed (1 in 10^15), or a partner code committed by
+                # another pool meanwhile (seen, then burnt, by the next attempt): try again.
+        raise OutOfStock()
+    except _Replayed:
+        if reserved:
+            _reward_release_one(reward=reward)
+        return _redemption_replay(tenant_id=tenant.pk, key=key)
+    except BaseException:
+        if reserved:
+            _reward_release_one(reward=reward)
+        raise
+
+
+def _redeem(
+    *, tenant: Tenant, reward: Reward, account_id: int, key: str | None, now, take_stock: bool
+) -> Redemption:
+    """The redemption's writes, in one transaction; the account row is locked only for the
+    points (the last reads and writes before the commit)."""
+    pool_code = _pool_code_claim(reward=reward, now=now)
+    code = pool_code.code if pool_code else _new_code()
+    expires_at = now + timedelta(days=reward.validity_days)
+    public_id = uuid.uuid4()
+    # Rendered and written first, outside the account's lock; a rollback removes the row
+    # and drops the push scheduled on commit.
+    notify(
+        recipients=[tenant.user],
+        kind=kinds.REDEMPTION_ISSUED,
+        params={
+            "reward": reward.title,
+            "code": code,
+            "date": _localtime(expires_at).strftime("%d/%m/%Y"),
+        },
+        link_id=public_id,
+    )
     cost = reward.cost_points
-    if account.balance < cost:
-        raise InsufficientPoints(extra={"balance": account.balance, "cost": cost})
+    # The unique (account, key) makes a second request with the same key wait here for the
+    # first one's commit, then fail: exactly once, decided by the database.
     spend = Entry.objects.create(
-        account=account,
+        account_id=account_id,
         kind=Entry.Kind.SPEND,
         points=-cost,
         reason=Reason.REDEMPTION,
@@ -806,50 +905,55 @@ def reward_redeem(
         source_id=str(reward.public_id),
         idempotency_key=key,
     )
+    redemption = Redemption.objects.create(
+        public_id=public_id,
+        account_id=account_id,
+        tenant=tenant,
+        landlord_id=reward.landlord_id,
+        reward=reward,
+        points=cost,
+        code=code,
+        pool_code=pool_code,
+        spend_entry=spend,
+        expires_at=expires_at,
+    )
+    # Points: decided under the account's lock, as late as possible.
+    account = _account_lock(tenant=tenant)
+    limit = reward.limit_per_tenant  # this redemption included, hence ">"
+    if limit is not None and _limit_count(account_id=account.pk, reward=reward) > limit:
+        raise LimitReached()
+    lots = _open_lots(account)
+    _expire_due(account, lots)
+    if account.balance < cost:
+        raise InsufficientPoints(extra={"balance": account.balance, "cost": cost})
     _take(account, entry=spend, points=cost, lots=lots)
     _move(account, balance=-cost)
-    redemption = None
-    for _attempt in range(5):
-        pool_code = _pool_code_claim(reward=reward, now=now)
-        code = pool_code.code if pool_code else _new_code()
-        try:
-            with transaction.atomic():
-                redemption = Redemption.objects.create(
-                    account=account,
-                    tenant=tenant,
-                    landlord_id=reward.landlord_id,
-                    reward=reward,
-                    points=cost,
-                    code=code,
-                    pool_code=pool_code,
-                    spend_entry=spend,
-                    expires_at=now + timedelta(days=reward.validity_days),
-                )
-            break
-        except IntegrityError:
-            # The code is already a voucher of this landlord: a generated clash, or a partner
-            # code uploaded to two of its pools at once (each upload checks the other pools,
-            # but not a concurrent one). A pool code stays claimed, burnt, and leaves the
-            # stock (which counts free codes); the next one is tried.
-            if pool_code is not None:
-                Reward.objects.filter(pk=reward.pk, stock__gt=0).update(stock=F("stock") - 1)
-    if redemption is None:
-        raise OutOfStock()
-    notify(
-        recipients=[tenant.user],
-        kind=kinds.REDEMPTION_ISSUED,
-        params={
-            "reward": reward.title,
-            "code": redemption.code,
-            "date": _localtime(redemption.expires_at).strftime("%d/%m/%Y"),
-        },
-        link_id=redemption.public_id,
-    )
-    # The hot reward row is locked last, by this one UPDATE, and held only until the commit
-    # that follows: every other write of the redemption is already done.
-    if not _reward_take_one(reward=reward):
+    # Inside a caller's transaction: the hot reward row is locked last, by this one UPDATE.
+    if take_stock and not _reward_take_one(reward=reward):
         raise OutOfStock()  # the atomic block rolls back everything above
     return redemption
+
+
+def _redemption_replay(*, tenant_id: int, key: str) -> Redemption | None:
+    return (
+        Redemption.objects.filter(tenant_id=tenant_id, spend_entry__idempotency_key=key)
+        .order_by("id")
+        .first()
+    )
+
+
+def _constraint_name(exc: IntegrityError) -> str:
+    """The violated constraint's name (PostgreSQL reports it; SQLite names its columns)."""
+    diag = getattr(exc.__cause__, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    if name:
+        return name
+    text = str(exc)
+    if "loyalty_entry.account_id, loyalty_entry.idempotency_key" in text:
+        return "loyalty_entry_unique_key"
+    if "loyalty_redemption.landlord_id, loyalty_redemption.code" in text:
+        return "loyalty_redemption_code"
+    return ""
 
 
 @transaction.atomic

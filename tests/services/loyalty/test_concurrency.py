@@ -6,6 +6,7 @@ from collections import Counter
 import pytest
 from django.db import connection
 
+from notifications.models import Notification
 from services.core.errors import DomainError
 from services.loyalty import actions
 from services.loyalty.models import Account, EarningRule, Entry, Redemption, Reward
@@ -64,6 +65,8 @@ def test_fifty_tenants_on_ten_in_stock_get_exactly_ten():
     assert sorted(Account.objects.values_list("balance", flat=True)) == [0] * 10 + [100] * 40
     assert Entry.objects.filter(kind="spend").count() == 10
     assert len(set(Redemption.objects.values_list("code", flat=True))) == 10
+    # A redemption that rolled back sent nothing: one inbox row per voucher issued.
+    assert Notification.objects.filter(kind="loyalty.redemption_issued").count() == 10
     assert ledger_audit() == []
 
 
