@@ -206,18 +206,48 @@ NOTIFICATIONS_RETRY_BASE_SECONDS = env.float("NOTIFICATIONS_RETRY_BASE_SECONDS",
 # Accounts
 ACTIVATION_CODE_TTL_DAYS = 90
 EMPLOYER_INVITATION_TTL_DAYS = 14
-LOGIN_MAX_FAILURES = 5
+# Failed sign-ins per LOGIN_LOCKOUT_MINUTES: per account and client (what a guesser hits),
+# per client across accounts, and per account across all clients (a ceiling well above the
+# first, so a stranger guessing cannot lock a tenant out). See docs/ARCHITECTURE.md.
+LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
+LOGIN_MAX_FAILURES_PER_CLIENT = env.int("LOGIN_MAX_FAILURES_PER_CLIENT", default=30)
+LOGIN_MAX_FAILURES_PER_ACCOUNT = env.int("LOGIN_MAX_FAILURES_PER_ACCOUNT", default=50)
 LOGIN_LOCKOUT_MINUTES = 15
 ACTIVATION_MAX_ATTEMPTS_PER_HOUR = env.int("ACTIVATION_MAX_ATTEMPTS_PER_HOUR", default=20)
 # How many reverse proxies append to X-Forwarded-For in front of the app (0: none).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 IDEMPOTENCY_RETENTION_HOURS = 24
 
+# One JSON object per line (LOG_FORMAT=plain for a human at a terminal), each with the id of
+# the request or task it belongs to; the request log line is "voisinage.request".
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "backend.observability.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "backend.observability.logs.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env("LOG_FORMAT", default="json"),
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# Observability (docs/operations.md). /metrics answers only a scraper that sends
+# `Authorization: Bearer <METRICS_TOKEN>`; without a token set it does not exist (404).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from backend.observability import sentry
+
+    sentry.init(
+        SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default=""),
+        release=env("SENTRY_RELEASE", default=""),
+    )

@@ -289,19 +289,18 @@ def _import_row(
 
 @contextmanager
 def _code_attempts(client_key: str):
-    """Wrong one-time codes from one client are limited per hour. The failure is counted
-    after the transaction that refused it has rolled back, so the count sticks."""
-    key = f"codes:{client_key or 'anonymous'}"
-    if ratelimit.blocked_until(key):
-        raise ActivationThrottled()
+    """Wrong one-time codes from one client are limited per hour. The attempt is counted
+    (and committed) before the code is looked at, and given back when the code was valid."""
+    limit = ratelimit.Limit(
+        f"codes:{client_key or 'anonymous'}",
+        settings.ACTIVATION_MAX_ATTEMPTS_PER_HOUR,
+        timedelta(hours=1),
+    )
     try:
-        yield
-    except (InvalidActivationCode, InvalidInvitationCode):
-        hour = timedelta(hours=1)
-        ratelimit.hit(
-            key, limit=settings.ACTIVATION_MAX_ATTEMPTS_PER_HOUR, window=hour, block_for=hour
-        )
-        raise
+        with ratelimit.attempt(limit, failures=(InvalidActivationCode, InvalidInvitationCode)):
+            yield
+    except ratelimit.LimitReached as reached:
+        raise ActivationThrottled(extra={"retry_after": reached.retry_after}) from None
 
 
 def _new_user(*, email: str, password: str, role: str, **fields) -> User:
@@ -463,27 +462,53 @@ def employer_invitation_accept(
 # --- Sign-in and sessions ----------------------------------------------------------
 
 
-def _lock_key(email: str) -> str:
-    return "login:" + hashlib.sha256(normalize_email(email).encode()).hexdigest()
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
 
 
-def login(*, email: str, password: str) -> tuple[User, dict]:
-    """After LOGIN_MAX_FAILURES failures an account is locked for LOGIN_LOCKOUT_MINUTES,
-    the right password included. Unknown e-mails count and answer like wrong passwords.
-    The attempt is counted (under the counter's row lock) before the password is checked,
-    so concurrent guesses cannot slip past the limit."""
+def _login_limits(email: str, client_key: str) -> tuple[ratelimit.Limit, ...]:
+    """Failed sign-ins are limited per account and client (what a guesser hits), per client
+    across accounts (what a password sprayer hits), and per account across clients with a
+    ceiling high enough that a stranger guessing from one client cannot lock the tenant out.
+    A caller that does not say who the client is gets the first limit per account alone (and
+    no per-client limit, which would then lump all its users together)."""
+    account = _digest(normalize_email(email))
+    client = _digest(client_key or "unknown")
+    window = timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+    per_account_and_client = ratelimit.Limit(
+        f"login:{account}:{client}", settings.LOGIN_MAX_FAILURES, window
+    )
+    ceiling = ratelimit.Limit(f"login:{account}", settings.LOGIN_MAX_FAILURES_PER_ACCOUNT, window)
+    if not client_key:
+        return (per_account_and_client, ceiling)
+    per_client = ratelimit.Limit(
+        f"login-client:{client}", settings.LOGIN_MAX_FAILURES_PER_CLIENT, window
+    )
+    return (per_account_and_client, per_client, ceiling)
+
+
+@contextmanager
+def _login_attempt(email: str, client_key: str, failure: type[DomainError]):
+    try:
+        with ratelimit.attempt(*_login_limits(email, client_key), failures=(failure,)):
+            yield
+    except ratelimit.LimitReached as reached:
+        raise LoginLocked(extra={"retry_after": reached.retry_after}) from None
+
+
+def login(*, email: str, password: str, client_key: str = "") -> tuple[User, dict]:
+    """After LOGIN_MAX_FAILURES failures from one client an account is locked for that
+    client for LOGIN_LOCKOUT_MINUTES, the right password included; see `_login_limits` for
+    the others. Unknown e-mails count and answer like wrong passwords. The attempt is
+    counted before the password is checked, so concurrent guesses cannot slip past."""
     from django.contrib.auth import authenticate
 
-    key = _lock_key(email)
-    if ratelimit.blocked_until(key):
-        raise LoginLocked()
-    window = timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-    if ratelimit.hit(key, limit=settings.LOGIN_MAX_FAILURES + 1, window=window, block_for=window):
-        raise LoginLocked()
-    user = authenticate(email=normalize_email(email), password=password)
-    if user is None or not user.is_active:
-        raise InvalidCredentials()
-    ratelimit.reset(key)
+    with _login_attempt(email, client_key, InvalidCredentials):
+        user = authenticate(email=normalize_email(email), password=password)
+        if user is None or not user.is_active:
+            raise InvalidCredentials()
+    # This client knows the password: its own failures are forgiven (not the others').
+    ratelimit.reset(_login_limits(email, client_key)[0].key)
     return user, issue_tokens(user)
 
 
@@ -530,16 +555,14 @@ def sessions_end_all(*, user: User) -> None:
     user.refresh_from_db(fields=["token_version"])
 
 
-def password_change(*, user: User, current_password: str, new_password: str) -> dict:
+def password_change(
+    *, user: User, current_password: str, new_password: str, client_key: str = ""
+) -> dict:
     """Changes the password and ends every other session; returns this session's new tokens.
-    Wrong current passwords count against the same lock as sign-in attempts."""
-    key = _lock_key(user.email)
-    if ratelimit.blocked_until(key):
-        raise LoginLocked()
-    if not user.check_password(current_password):
-        window = timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-        ratelimit.hit(key, limit=settings.LOGIN_MAX_FAILURES, window=window, block_for=window)
-        raise WrongPassword(fields={"current_password": [str(WrongPassword.default_message)]})
+    Wrong current passwords count against the same limits as sign-in attempts."""
+    with _login_attempt(user.email, client_key, WrongPassword):
+        if not user.check_password(current_password):
+            raise WrongPassword(fields={"current_password": [str(WrongPassword.default_message)]})
     _password_errors(new_password, user, field="new_password")
     with transaction.atomic():
         user.set_password(new_password)

@@ -1,52 +1,107 @@
-"""Fixed-window counters kept in the database, so every web process shares them."""
+"""Attempt limits kept in the database, so every web process shares them.
 
+Every limit in the project goes through `attempt()`: the attempt is counted against each of
+its limits, atomically (their rows locked in key order) and committed, *before* the caller
+evaluates it. N parallel requests therefore never see the same stale count, and no more than
+`limit` attempts per window are ever evaluated. An attempt that turns out not to be a failure
+(the right password, a valid code) gives its count back afterwards.
+"""
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from . import clock
 from .models import RateCounter
 
 
-def _locked_counter(key: str, at: datetime) -> RateCounter:
-    """The key's row, locked until the caller's transaction ends (created if missing)."""
+@dataclass(frozen=True)
+class Limit:
+    """At most `limit` attempts per `window`; reaching it refuses the key for `window`."""
+
+    key: str
+    limit: int
+    window: timedelta
+
+
+class LimitReached(Exception):
+    def __init__(self, limit: Limit, until: datetime):
+        super().__init__(limit.key)
+        self.limit = limit
+        self.until = until
+
+    @property
+    def retry_after(self) -> int:
+        """Whole seconds until the key is allowed again (at least 1)."""
+        return max(1, math.ceil((self.until - clock.now()).total_seconds()))
+
+
+def _locked(limits: tuple[Limit, ...], at: datetime) -> list[tuple[Limit, RateCounter]]:
+    """The limits' rows, created if missing, locked in key order so that requests sharing
+    some keys (login: account, client, both) cannot deadlock."""
+    by_key = {limit.key: limit for limit in limits}
+    keys = sorted(by_key)
     while True:
-        counter = RateCounter.objects.select_for_update().filter(key=key).first()
-        if counter is not None:
-            return counter
-        try:
-            with transaction.atomic():
-                # A new row stays locked by this transaction until it commits.
-                return RateCounter.objects.create(key=key, window_started_at=at)
-        except IntegrityError:
-            continue  # a concurrent request created it first: lock theirs
+        RateCounter.objects.bulk_create(
+            [RateCounter(key=key, window_started_at=at) for key in keys], ignore_conflicts=True
+        )
+        rows = list(RateCounter.objects.select_for_update().filter(key__in=keys).order_by("key"))
+        if len(rows) == len(keys):  # else a row was deleted while we waited for its lock
+            return [(by_key[row.key], row) for row in rows]
 
 
-def blocked_until(key: str) -> datetime | None:
-    until = RateCounter.objects.filter(key=key).values_list("blocked_until", flat=True).first()
-    if until and until > clock.now():
-        return until
-    return None
-
-
-@transaction.atomic
-def hit(key: str, *, limit: int, window: timedelta, block_for: timedelta | None = None) -> bool:
-    """Count one event; True when the key is now over its limit (and blocked if asked)."""
+def take(*limits: Limit) -> datetime:
+    """Count one attempt against every limit, or against none and raise LimitReached.
+    Commits before returning (durable: never inside a caller's transaction, whose rollback
+    would forget the count). Returns the moment counted, for `give_back`."""
     at = clock.now()
-    counter = _locked_counter(key, at)
-    if counter.blocked_until and counter.blocked_until > at:
-        return True  # blocked while this request waited for the lock
-    if counter.window_started_at + window <= at:
-        counter.count = 0
-        counter.window_started_at = at
-    counter.count += 1
-    over = counter.count > limit if block_for is None else counter.count >= limit
-    if over and block_for is not None:
-        counter.blocked_until = at + block_for
-        counter.count = 0
-        counter.window_started_at = at
-    counter.save(update_fields=["count", "window_started_at", "blocked_until"])
-    return over
+    with transaction.atomic(durable=True):
+        counters = _locked(limits, at)
+        for limit, row in counters:
+            if row.blocked_until and row.blocked_until > at:
+                raise LimitReached(limit, row.blocked_until)
+            if row.window_started_at + limit.window <= at:
+                row.count, row.window_started_at, row.blocked_until = 0, at, None
+            if row.count >= limit.limit:  # a limit lowered since the block was set
+                raise LimitReached(limit, row.window_started_at + limit.window)
+        for limit, row in counters:
+            row.count += 1
+            if row.count >= limit.limit:
+                row.blocked_until = at + limit.window
+            row.save(update_fields=["count", "window_started_at", "blocked_until"])
+    return at
+
+
+def give_back(at: datetime, *limits: Limit) -> None:
+    """Un-count an attempt taken at `at` that was not a failure (skipped for a key whose
+    window restarted since: the attempt was not counted in that window)."""
+    with transaction.atomic(durable=True):
+        for limit, row in _locked(limits, at):
+            if row.window_started_at > at or row.count == 0:
+                continue
+            row.count -= 1
+            if row.count < limit.limit:
+                row.blocked_until = None
+            row.save(update_fields=["count", "blocked_until"])
+
+
+@contextmanager
+def attempt(*limits: Limit, failures: tuple[type[BaseException], ...]) -> Iterator[None]:
+    """Count the attempt before the body evaluates it; give it back unless the body raises
+    one of `failures`. Raises LimitReached, before the body runs, when any limit refuses."""
+    at = take(*limits)
+    try:
+        yield
+    except failures:
+        raise
+    except BaseException:
+        give_back(at, *limits)
+        raise
+    give_back(at, *limits)
 
 
 def reset(key: str) -> None:

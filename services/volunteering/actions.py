@@ -840,14 +840,13 @@ NotConfirmed = conflict("not_confirmed", _("You have no confirmed place on this 
 
 def signup_check_in(*, tenant: Tenant, slot: Slot, code: str) -> Signup:
     """A tenant on the slot types the organiser's rotating code during the slot: attended."""
-    key = f"volunteering:checkin:{tenant.pk}"
-    if ratelimit.blocked_until(key):
-        raise TooManyCheckins()
+    limit = ratelimit.Limit(f"volunteering:checkin:{tenant.pk}", CHECKIN_ATTEMPTS, CHECKIN_WINDOW)
     try:
-        return _check_in(tenant=tenant, slot=slot, code=code)
-    except InvalidCheckinCode:
-        ratelimit.hit(key, limit=CHECKIN_ATTEMPTS, window=CHECKIN_WINDOW, block_for=CHECKIN_WINDOW)
-        raise
+        # Counted before the code is checked; given back unless the code was wrong.
+        with ratelimit.attempt(limit, failures=(InvalidCheckinCode,)):
+            return _check_in(tenant=tenant, slot=slot, code=code)
+    except ratelimit.LimitReached as reached:
+        raise TooManyCheckins(extra={"retry_after": reached.retry_after}) from None
 
 
 @transaction.atomic

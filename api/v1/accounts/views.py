@@ -47,7 +47,7 @@ class TokenObtainView(AnonymousView):
     def post(self, request):
         data = s.AuthTokenInput(data=request.data)
         data.is_valid(raise_exception=True)
-        _user, tokens = actions.login(**data.validated_data)
+        _user, tokens = actions.login(**data.validated_data, client_key=_client_key(request))
         return Response(tokens)
 
 
@@ -135,7 +135,11 @@ class PasswordChangeView(APIView):
     def post(self, request):
         data = s.AccountsPasswordChangeInput(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(actions.password_change(user=request.user, **data.validated_data))
+        return Response(
+            actions.password_change(
+                user=request.user, **data.validated_data, client_key=_client_key(request)
+            )
+        )
 
 
 class SessionsRevokeView(APIView):

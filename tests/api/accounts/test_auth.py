@@ -296,3 +296,82 @@ def test_logout_with_the_device_token_stops_pushes_to_it():
     assert response.status_code == 204
     device.refresh_from_db()
     assert device.is_active is False
+
+
+STRANGER = "203.0.113.9"
+VICTIM = "198.51.100.7"
+
+
+def _login_from(address, email, password):
+    return client_for(None).post(
+        "/api/v1/auth/token/",
+        {"email": email, "password": password},
+        format="json",
+        REMOTE_ADDR=address,
+    )
+
+
+def test_a_strangers_wrong_passwords_from_another_client_do_not_lock_the_victim_out():
+    TenantFactory(user__email="camille@example.org")
+    stranger = [_login_from(STRANGER, "camille@example.org", "bad").status_code for _ in range(20)]
+    assert stranger == [400] * 5 + [429] * 15
+    assert _login_from(VICTIM, "camille@example.org", PASSWORD).status_code == 200
+    # and the stranger stays locked out, the right password included
+    assert _login_from(STRANGER, "camille@example.org", PASSWORD).status_code == 429
+
+
+def test_the_account_ceiling_locks_every_client_once_reached(settings):
+    settings.LOGIN_MAX_FAILURES_PER_ACCOUNT = 12
+    TenantFactory(user__email="camille@example.org")
+    answers = [
+        _login_from(f"203.0.113.{i}", "camille@example.org", "bad").status_code
+        for i in range(1, 4)
+        for _ in range(5)
+    ]
+    assert answers == [400] * 12 + [429] * 3
+    locked = _login_from(VICTIM, "camille@example.org", PASSWORD)
+    assert (locked.status_code, locked.json()["code"]) == (429, "login_locked")
+
+
+def test_one_client_trying_many_accounts_is_throttled_across_them(settings):
+    settings.LOGIN_MAX_FAILURES_PER_CLIENT = 6
+    emails = [TenantFactory().user.email for _ in range(8)]
+    answers = [_login_from(STRANGER, email, "bad").status_code for email in emails]
+    assert answers == [400] * 6 + [429] * 2
+    assert _login_from(STRANGER, emails[0], PASSWORD).status_code == 429
+    assert _login_from(VICTIM, emails[0], PASSWORD).status_code == 200
+
+
+def test_successful_sign_ins_do_not_count_against_the_client(settings):
+    settings.LOGIN_MAX_FAILURES_PER_CLIENT = 3
+    emails = [TenantFactory().user.email for _ in range(6)]
+    assert [_login_from(STRANGER, e, PASSWORD).status_code for e in emails] == [200] * 6
+
+
+def test_a_lock_answers_in_the_error_format_with_when_to_retry():
+    TenantFactory(user__email="camille@example.org")
+    start = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False) as traveller:
+        for _ in range(5):
+            _login_from(STRANGER, "camille@example.org", "bad")
+        traveller.shift(datetime.timedelta(minutes=5))
+        locked = _login_from(STRANGER, "camille@example.org", "bad")
+    assert locked.status_code == 429
+    assert locked.json() == {
+        "code": "login_locked",
+        "message": "Trop de tentatives de connexion échouées. Réessayez dans 15 minutes.",
+        "fields": {},
+        "retry_after": 600,
+    }
+
+
+def test_guessing_the_current_password_from_another_client_does_not_lock_the_owner():
+    tenant = TenantFactory()
+    thief = client_for(tenant.user)
+    body = {"current_password": "guess", "new_password": "Another-Strong-Pass-77"}
+    answers = [
+        thief.post("/api/v1/me/password/", body, format="json", REMOTE_ADDR=STRANGER).status_code
+        for _ in range(6)
+    ]
+    assert answers == [400] * 5 + [429]
+    assert _login_from(VICTIM, tenant.user.email, PASSWORD).status_code == 200
