@@ -26,6 +26,7 @@ from .models import (
     Employer,
     EmployerInvitation,
     EmployerMember,
+    PartnerAccess,
     Residence,
     Tenancy,
     Tenant,
@@ -432,6 +433,41 @@ def employer_invitation_create(*, actor: User, employer: Employer) -> Invitation
     return InvitationIssued(invitation=invitation, invitation_code=code)
 
 
+def _grant(*, member: EmployerMember, landlord_id: int, by: User | None = None, invitation=None):
+    access, _created = PartnerAccess.objects.get_or_create(
+        member=member,
+        landlord_id=landlord_id,
+        defaults={
+            "granted_by": by or (invitation.created_by if invitation else None),
+            "invitation": invitation,
+            "granted_at": clock.now(),
+        },
+    )
+    return access
+
+
+def _check_partner_staff(actor: User, member: EmployerMember) -> None:
+    if not policies.can_manage_employers(actor=actor):
+        raise CannotManageEmployers()
+    if not member.employer.landlords.filter(pk=actor.staff.landlord_id).exists():
+        raise NotFound()
+
+
+@transaction.atomic
+def partner_access_grant(*, actor: User, member: EmployerMember) -> PartnerAccess:
+    """The actor's landlord approves a member of its partner employer (e.g. one another
+    landlord invited): the member reaches this landlord's candidates and matches too."""
+    _check_partner_staff(actor, member)
+    return _grant(member=member, landlord_id=actor.staff.landlord_id, by=actor)
+
+
+@transaction.atomic
+def partner_access_revoke(*, actor: User, member: EmployerMember) -> None:
+    """The actor's landlord withdraws its partnership from one member (the others keep it)."""
+    _check_partner_staff(actor, member)
+    PartnerAccess.objects.filter(member=member, landlord_id=actor.staff.landlord_id).delete()
+
+
 def employer_invitation_accept(
     *, invitation_code: str, email: str, password: str, name: str, client_key: str = ""
 ) -> tuple[EmployerMember, dict]:
@@ -453,6 +489,8 @@ def employer_invitation_accept(
             last_name=last[:100],
         )
         member = EmployerMember.objects.create(user=user, employer=invitation.employer)
+        # The inviting landlord grants its own partnership, never the company's others.
+        _grant(member=member, landlord_id=invitation.landlord_id, invitation=invitation)
         invitation.accepted_at = clock.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])

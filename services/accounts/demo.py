@@ -24,6 +24,7 @@ from .models import (
     Employer,
     EmployerMember,
     Landlord,
+    PartnerAccess,
     Residence,
     Staff,
     Tenancy,
@@ -419,7 +420,14 @@ def seed(*, out) -> None:
         first, last = EMPLOYER_CONTACTS[index]
         email = _demo_email(first, last)
         user = _user(email, passwords, role=User.Role.EMPLOYER, first_name=first, last_name=last)
-        EmployerMember.objects.get_or_create(user=user, defaults={"employer": employer})
+        member, _created = EmployerMember.objects.get_or_create(
+            user=user, defaults={"employer": employer}
+        )
+        # Each partner landlord approved the company's contact (access is per landlord).
+        for landlord in employer.landlords.all():
+            PartnerAccess.objects.get_or_create(
+                member=member, landlord=landlord, defaults={"granted_at": clock.now()}
+            )
         if index < 2:
             logins.append((email, f"employer member — {name}"))
 

@@ -235,6 +235,35 @@ class EmployerMember(PublicModel):
         return f"{self.user} @ {self.employer}"
 
 
+class PartnerAccess(models.Model):
+    """One landlord's partnership, granted to one member of the partner employer.
+
+    A company partnered with several landlords does not share them between its members: a
+    member reaches a landlord's candidates and matches only once that landlord's staff
+    invited or approved it (and while the partnership lasts).
+    """
+
+    member = models.ForeignKey(EmployerMember, on_delete=models.CASCADE, related_name="accesses")
+    landlord = models.ForeignKey(Landlord, on_delete=models.CASCADE, related_name="+")
+    granted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    invitation = models.ForeignKey(
+        "EmployerInvitation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    granted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["member_id", "landlord_id"]
+        verbose_name_plural = "partner accesses"
+        constraints = [
+            models.UniqueConstraint(fields=["member", "landlord"], name="partner_access_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} — {self.landlord}"
+
+
 class EmployerInvitation(PublicModel):
     employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="invitations")
     landlord = models.ForeignKey(Landlord, on_delete=models.CASCADE, related_name="+")

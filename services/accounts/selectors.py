@@ -1,8 +1,9 @@
 """Reads, always scoped to who asks: another landlord's rows are simply not there."""
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
-from .models import Employer, Landlord, Residence, Tenancy, User
+from . import policies
+from .models import Employer, EmployerMember, Landlord, PartnerAccess, Residence, Tenancy, User
 
 
 def landlord_of(user: User) -> Landlord | None:
@@ -42,6 +43,43 @@ def employer_list_for_user(*, user: User) -> QuerySet[Employer]:
     return qs.none()
 
 
+def partner_landlord_ids(*, user: User) -> frozenset[int]:
+    """The landlords whose candidates and matches this employer member may reach: those that
+    granted it their partnership (their staff invited or approved it) and are still partners
+    of its company. Kept on the user object for the request (lists ask it once per row)."""
+    cached = getattr(user, "_partner_landlord_ids", None)
+    if cached is not None:
+        return cached
+    ids: frozenset[int] = frozenset()
+    if getattr(user, "role", None) == User.Role.EMPLOYER and hasattr(user, "employer_member"):
+        member = user.employer_member
+        partners = Employer.landlords.through.objects.filter(employer_id=member.employer_id)
+        ids = frozenset(
+            PartnerAccess.objects.filter(
+                member_id=member.pk, landlord_id__in=partners.values("landlord_id")
+            ).values_list("landlord_id", flat=True)
+        )
+    user._partner_landlord_ids = ids
+    return ids
+
+
+def employer_member_list_for_user(*, user: User, employer: Employer) -> QuerySet[EmployerMember]:
+    """The employer's members, for the staff who manage a partner landlord's employers (they
+    approve members); `has_access`: their landlord granted that member its partnership."""
+    if not policies.can_manage_employers(actor=user):
+        return EmployerMember.objects.none()
+    landlord_id = user.staff.landlord_id
+    if not employer.landlords.filter(pk=landlord_id).exists():
+        return EmployerMember.objects.none()
+    granted = PartnerAccess.objects.filter(member=OuterRef("pk"), landlord_id=landlord_id)
+    return (
+        EmployerMember.objects.filter(employer=employer)
+        .select_related("user")
+        .annotate(has_access=Exists(granted))
+        .order_by("created_at", "id")
+    )
+
+
 def user_profile(*, user: User) -> User:
     return User.objects.select_related(
         "tenant__landlord",
@@ -49,3 +87,19 @@ def user_profile(*, user: User) -> User:
         "staff__landlord",
         "employer_member__employer",
     ).get(pk=user.pk)
+
+
+def tenancy_search_for_user(*, user: User, q: str = "") -> QuerySet[Tenancy]:
+    """The staff's tenancies whose reference, unit, holders or residence contain `q`."""
+    from django.db.models import Q  # kept local: this module's imports are being edited
+
+    qs = tenancy_list_for_user(user=user)
+    q = q.strip()
+    if q:
+        qs = qs.filter(
+            Q(tenant_reference__icontains=q)
+            | Q(unit_reference__icontains=q)
+            | Q(holder_names__icontains=q)
+            | Q(residence__name__icontains=q)
+        )
+    return qs

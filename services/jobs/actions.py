@@ -36,10 +36,13 @@ from .models import (
 from .policies import (
     actor_kind,
     can_create_offer_for,
-    can_manage_offer,
+    can_edit_offer,
+    can_untarget_offer,
     employer_id_of,
+    employer_landlord_ids,
     identity_revealed,
     job_staff_landlord_id,
+    offer_targets_landlord,
     profile_of,
     tenant_of,
 )
@@ -285,7 +288,7 @@ def match_cv_open(*, user: User, match: Match):
         raise NoCv()
     if tenant_of(user) is not None:
         return profile
-    if employer_id_of(user) != match.offer.employer_id or not identity_revealed(match=match):
+    if actor_kind(actor=user, match=match) != "employer" or not identity_revealed(match=match):
         raise CvNotShared()
     RevealedProfileView.objects.create(match=match, viewer=user, what="cv", at=clock.now())
     return profile
@@ -316,6 +319,13 @@ def matches_seen(*, user: User, matches) -> tuple[dict[int, str | None], set[int
 # --- Offers ------------------------------------------------------------------------------
 
 OfferNotAllowed = not_allowed("offer_not_allowed", _("You may not manage offers of this employer."))
+OfferNotOwner = not_allowed(
+    "offer_not_owner",
+    _(
+        "Only the employer and the landlord that created this offer may change it; "
+        "you may take your landlord off its targets."
+    ),
+)
 LandlordNotPartner = invalid(
     "landlord_not_partner", _("Offers may only target landlords partnered with the employer.")
 )
@@ -351,16 +361,25 @@ OFFER_FIELDS = (
 )
 
 
+def _own_landlord_ids(actor: User) -> set[int] | None:
+    """The targets this actor sets: staff their landlord; a member the landlords that
+    granted it access (None: no limit)."""
+    landlord_id = job_staff_landlord_id(actor)
+    if landlord_id is not None:
+        return {landlord_id}
+    if employer_id_of(actor) is not None:
+        return set(employer_landlord_ids(actor))
+    return None
+
+
 def _targets(*, actor: User, employer: Employer, wanted: list[Landlord] | None) -> list[Landlord]:
     partners = list(employer.landlords.order_by("id"))
-    landlord_id = job_staff_landlord_id(actor)
+    own = _own_landlord_ids(actor)
+    if own is not None:
+        partners = [p for p in partners if p.pk in own]
     if wanted is None:
-        if landlord_id is not None:
-            return [p for p in partners if p.pk == landlord_id]
         return partners
     partner_ids = {p.pk for p in partners}
-    if landlord_id is not None:
-        partner_ids &= {landlord_id}
     if any(w.pk not in partner_ids for w in wanted):
         raise LandlordNotPartner(
             fields={"target_landlords": [str(LandlordNotPartner.default_message)]}
@@ -396,7 +415,9 @@ def offer_create(*, actor: User, employer: Employer, data: dict, target_landlord
         raise LandlordNotPartner(
             fields={"target_landlords": [str(LandlordNotPartner.default_message)]}
         )
-    offer = Offer(employer=employer, created_by=actor)
+    offer = Offer(
+        employer=employer, created_by=actor, owner_landlord_id=job_staff_landlord_id(actor)
+    )
     for name in OFFER_FIELDS:
         if name in data:
             setattr(offer, name, data[name])
@@ -424,8 +445,8 @@ def offer_create(*, actor: User, employer: Employer, data: dict, target_landlord
 @transaction.atomic
 def offer_update(*, actor: User, offer: Offer, data: dict, target_landlords=None) -> Offer:
     offer = workflow.offer_lock(offer.pk)
-    if not can_manage_offer(actor=actor, offer=offer):
-        raise OfferNotAllowed()
+    if not can_edit_offer(actor=actor, offer=offer):
+        raise OfferNotOwner()
     if offer.status in (Offer.Status.FILLED, Offer.Status.CLOSED):
         changed = [n for n in OFFER_FIELDS if n in data and data[n] != getattr(offer, n)]
         if data.get("appellation") and data["appellation"] != getattr(
@@ -461,14 +482,51 @@ def offer_update(*, actor: User, offer: Offer, data: dict, target_landlords=None
     offer.save()
     if target_landlords is not None:
         targets = _targets(actor=actor, employer=offer.employer, wanted=target_landlords)
-        landlord_id = job_staff_landlord_id(actor)
-        if landlord_id is not None:
-            # Staff (un)target their own landlord only; the others the employer chose stay.
-            others = [t for t in offer.target_landlords.all() if t.pk != landlord_id]
-            targets = others + targets
+        own = _own_landlord_ids(actor)
+        before = list(offer.target_landlords.all())
+        if own is not None:
+            # Each (un)targets the landlords it speaks for; the others' choices stay.
+            targets = [t for t in before if t.pk not in own] + targets
         offer.target_landlords.set(targets)
+        kept = {t.pk for t in targets}
+        _close_landlord_matches(
+            offer=offer, landlord_ids=[t.pk for t in before if t.pk not in kept]
+        )
     if offer.status in (Offer.Status.FILLED, Offer.Status.CLOSED):
         workflow.close_open_matches(offer=offer, note=f"offer {offer.status}")
+    return offer
+
+
+def _close_landlord_matches(*, offer: Offer, landlord_ids: list[int]) -> None:
+    """A landlord taken off an offer's targets: its tenants' open matches on it become
+    obsolete (the other landlords' are untouched). The offer is already locked."""
+    if not landlord_ids:
+        return
+    open_matches = Match.objects.filter(
+        offer=offer, landlord_id__in=landlord_ids, state__in=workflow.OPEN_STATES
+    )
+    for match in open_matches.order_by("id"):
+        workflow.match_transition(
+            match=match, actor=None, to=Match.State.OBSOLETE, note="landlord left the offer"
+        )
+
+
+OfferNotTargeted = not_allowed(
+    "offer_not_targeted", _("Only staff of a landlord this offer targets may leave it.")
+)
+
+
+@transaction.atomic
+def offer_untarget(*, actor: User, offer: Offer) -> Offer:
+    """Job staff take their own landlord off an offer's targets, whoever owns it: their
+    tenants stop seeing it and their open matches on it become obsolete; the offer and the
+    other landlords' matches are untouched."""
+    offer = workflow.offer_lock(offer.pk)
+    if not can_untarget_offer(actor=actor, offer=offer):
+        raise OfferNotTargeted()
+    landlord_id = job_staff_landlord_id(actor)
+    offer.target_landlords.remove(landlord_id)
+    _close_landlord_matches(offer=offer, landlord_ids=[landlord_id])
     return offer
 
 
@@ -576,7 +634,7 @@ CandidateNotFound = not_found("candidate_not_found", _("This candidate is not av
 def match_suggest(*, user: User, offer: Offer, profile_id: uuid.UUID) -> Match:
     """Job staff suggest an offer to one of their candidates (a `suggested` match)."""
     landlord_id = job_staff_landlord_id(user)
-    if landlord_id is None or not can_manage_offer(actor=user, offer=offer):
+    if landlord_id is None or not offer_targets_landlord(actor=user, offer=offer):
         raise OfferNotAllowed()
     profile = (
         JobProfile.objects.filter(
@@ -672,7 +730,7 @@ def offers_expire_and_warn() -> dict[str, int]:
             ):
                 continue
             closes_on = (offer.last_activity_at + timedelta(days=OFFER_IDLE_DAYS)).date()
-            members = [m.user for m in offer.employer.members.select_related("user").order_by("id")]
+            members = workflow.offer_members(offer)
             notify(
                 recipients=members,
                 kind=kinds.OFFER_EXPIRING,

@@ -269,6 +269,11 @@ class Offer(PublicModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # Who may edit or close it besides the employer: the landlord whose staff created it
+    # (null: the employer's own). Other targeted landlords may only take themselves off.
+    owner_landlord = models.ForeignKey(
+        Landlord, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     title = models.CharField(max_length=200)
     appellation = models.ForeignKey(
         RomeAppellation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

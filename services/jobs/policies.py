@@ -5,6 +5,7 @@ import uuid
 from django.core.exceptions import ObjectDoesNotExist
 
 from services.accounts.models import Staff, User
+from services.accounts.selectors import partner_landlord_ids
 
 from .models import Match, Offer
 
@@ -31,14 +32,41 @@ def tenant_of(actor: User):
     return None
 
 
-def can_manage_offer(*, actor: User, offer: Offer) -> bool:
-    """The employer's members, and job staff of a landlord the offer targets."""
-    if employer_id_of(actor) == offer.employer_id:
+def employer_landlord_ids(actor: User) -> frozenset[int]:
+    """The landlords whose candidates and matches this employer member reaches: the
+    partnerships each landlord granted this member (not the company's others)."""
+    if employer_id_of(actor) is None:
+        return frozenset()
+    return partner_landlord_ids(user=actor)
+
+
+def member_reaches_offer(*, actor: User, offer: Offer) -> bool:
+    """A member sees its company's offers that target a landlord that granted it access
+    (or that target nobody any more); a colleague's offer for another landlord stays hidden."""
+    if employer_id_of(actor) != offer.employer_id:
+        return False
+    targets = {landlord.pk for landlord in offer.target_landlords.all()}
+    return not targets or bool(targets & employer_landlord_ids(actor))
+
+
+def offer_targets_landlord(*, actor: User, offer: Offer) -> bool:
+    """Job staff of a landlord the offer targets (they suggest it, rank their tenants)."""
+    landlord_id = job_staff_landlord_id(actor)
+    return landlord_id is not None and offer.target_landlords.filter(pk=landlord_id).exists()
+
+
+def can_edit_offer(*, actor: User, offer: Offer) -> bool:
+    """Only the offer's owners edit or close it: the employer (its members who reach the
+    offer) and job staff of the landlord whose staff created it. Another targeted
+    landlord may only take itself off the targets (`can_untarget_offer`)."""
+    if member_reaches_offer(actor=actor, offer=offer):
         return True
     landlord_id = job_staff_landlord_id(actor)
-    if landlord_id is None:
-        return False
-    return offer.target_landlords.filter(pk=landlord_id).exists()
+    return landlord_id is not None and offer.owner_landlord_id == landlord_id
+
+
+def can_untarget_offer(*, actor: User, offer: Offer) -> bool:
+    return offer_targets_landlord(actor=actor, offer=offer)
 
 
 def can_create_offer_for(*, actor: User, employer) -> bool:
@@ -46,6 +74,12 @@ def can_create_offer_for(*, actor: User, employer) -> bool:
         return True
     landlord_id = job_staff_landlord_id(actor)
     return landlord_id is not None and employer.landlords.filter(pk=landlord_id).exists()
+
+
+def withdraw_reason_shown(*, side: str | None) -> bool:
+    """The tenant's own reason for withdrawing is for the tenant and its landlord's staff,
+    never the employer (identity revealed or not)."""
+    return side in ("tenant", "staff")
 
 
 def actor_kind(*, actor: User | None, match: Match) -> str | None:
@@ -57,7 +91,11 @@ def actor_kind(*, actor: User | None, match: Match) -> str | None:
         return "tenant" if tenant.pk == match.tenant_id else None
     if job_staff_landlord_id(actor) == match.landlord_id:
         return "staff"
-    if employer_id_of(actor) == match.offer.employer_id and match.proposed_at is not None:
+    if (
+        employer_id_of(actor) == match.offer.employer_id
+        and match.proposed_at is not None
+        and match.landlord_id in employer_landlord_ids(actor)
+    ):
         return "employer"
     return None
 

@@ -26,7 +26,13 @@ from .models import (
     RomeCode,
     normalize_text,
 )
-from .policies import candidate_pseudonym, employer_id_of, job_staff_landlord_id, tenant_of
+from .policies import (
+    candidate_pseudonym,
+    employer_id_of,
+    employer_landlord_ids,
+    job_staff_landlord_id,
+    tenant_of,
+)
 
 # Bad list filters (the views parse query strings; the messages are translated here).
 BadMaxKm = invalid("invalid_max_km", _("max_km must be a number."))
@@ -93,12 +99,22 @@ def offer_list_for_user(*, user: User) -> QuerySet[Offer]:
     tenant = tenant_of(user)
     if tenant is not None:
         return qs.filter(status=Offer.Status.PUBLISHED, target_landlords=tenant.landlord_id)
+    targeting = Offer.target_landlords.through.objects
     landlord_id = job_staff_landlord_id(user)
     if landlord_id is not None:
-        return qs.filter(target_landlords=landlord_id)
+        # Offers targeting the landlord, and those its staff created (even once untargeted).
+        return qs.filter(
+            Q(pk__in=targeting.filter(landlord_id=landlord_id).values("offer_id"))
+            | Q(owner_landlord_id=landlord_id)
+        )
     employer_id = employer_id_of(user)
     if employer_id is not None:
-        return qs.filter(employer_id=employer_id)
+        # Only offers for landlords that granted this member their partnership (a colleague's
+        # offer for another landlord stays hidden), or that target nobody any more.
+        granted = targeting.filter(landlord_id__in=employer_landlord_ids(user))
+        return qs.filter(employer_id=employer_id).filter(
+            Q(pk__in=granted.values("offer_id")) | ~Q(pk__in=targeting.values("offer_id"))
+        )
     return qs.none()
 
 
@@ -182,16 +198,16 @@ class CandidateCard:
 
 
 def candidate_landlord_ids(*, user: User, offer: Offer) -> list[int]:
-    """Staff rank their own landlord's tenants; the employer every targeted landlord's that
-    is still its partner."""
+    """Staff rank their own landlord's tenants; an employer member every targeted landlord's
+    that granted it their partnership and is still a partner (ending a partnership, or the
+    member's access, stops the sharing at once)."""
     targets = [landlord.pk for landlord in offer.target_landlords.all()]
     landlord_id = job_staff_landlord_id(user)
     if landlord_id is not None:
         return [landlord_id] if landlord_id in targets else []
     if employer_id_of(user) == offer.employer_id:
-        # Only landlords still partnered: ending a partnership stops sharing at once.
-        partners = set(offer.employer.landlords.values_list("pk", flat=True))
-        return [pk for pk in targets if pk in partners]
+        granted = employer_landlord_ids(user)
+        return [pk for pk in targets if pk in granted]
     return []
 
 
@@ -252,7 +268,11 @@ def match_list_for_user(*, user: User) -> QuerySet[Match]:
         return qs.filter(landlord_id=landlord_id)
     employer_id = employer_id_of(user)
     if employer_id is not None:
-        return qs.filter(offer__employer_id=employer_id, proposed_at__isnull=False)
+        return qs.filter(
+            offer__employer_id=employer_id,
+            proposed_at__isnull=False,
+            landlord_id__in=employer_landlord_ids(user),
+        )
     return qs.none()
 
 
@@ -304,3 +324,16 @@ def job_stats(*, user: User) -> dict:
             landlord_id=landlord_id, matching_consent=True
         ).count(),
     }
+
+
+def match_counts_waiting_for_staff(*, user: User) -> dict[str, int] | None:
+    """The console home's jobs to-do, in one query: proposals the employer has not answered
+    yet, and tenants who said they are interested and wait to be proposed. None for staff
+    who do not handle jobs."""
+    landlord_id = job_staff_landlord_id(user)
+    if landlord_id is None:
+        return None
+    return Match.objects.filter(landlord_id=landlord_id).aggregate(
+        awaiting_employer=Count("id", filter=Q(state=Match.State.PROPOSED)),
+        interested=Count("id", filter=Q(state=Match.State.INTERESTED)),
+    )

@@ -208,9 +208,25 @@ def _params(match: Match) -> dict:
 
 
 def _employer_members(match: Match) -> list[User]:
+    """The members this match's landlord granted its partnership to (not the company's
+    other members: they must not learn of another landlord's candidates)."""
+    members = match.offer.employer.members.filter(
+        accesses__landlord_id=match.landlord_id, employer__landlords=match.landlord_id
+    )
     return [
         member.user
-        for member in match.offer.employer.members.select_related("user").order_by("id")
+        for member in members.select_related("user").order_by("id")
+        if member.user.is_active
+    ]
+
+
+def offer_members(offer: Offer) -> list[User]:
+    """The employer's members who reach this offer (granted one of its targets)."""
+    targets = offer.target_landlords.values("pk")
+    members = offer.employer.members.filter(accesses__landlord_id__in=targets).distinct()
+    return [
+        member.user
+        for member in members.select_related("user").order_by("id")
         if member.user.is_active
     ]
 

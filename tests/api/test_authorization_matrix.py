@@ -10,6 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from tests.api import authz
 from tests.api.authz.base import OK, ROLES
 from tests.conftest import client_for
+from tests.factories import EmployerMemberFactory
 
 _PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 
@@ -87,5 +88,39 @@ def test_route_answers_each_role_as_expected(world, method, template, role):
         assert response.status_code == expected, (
             f"{method} {url} as {role}: {response.status_code} {response.content[:300]!r}"
         )
+    if response.status_code >= 400:
+        assert set(response.json()) >= {"code", "message", "fields"}
+
+
+def _shared_employer_outcome(template: str, case) -> object:
+    if case.shared_employer is not None:
+        return case.shared_employer
+    if case.expect["employer"] != OK:
+        return case.expect["employer"]
+    return 404 if "{" in template else OK
+
+
+@pytest.mark.parametrize(("method", "template"), sorted(EXPECTATIONS))
+def test_a_shared_employer_member_reaches_only_what_its_own_landlord_granted(
+    world, method, template
+):
+    """The company is also landlord B's partner, and B's staff invited a member into it.
+    Every object the routes make is landlord A's side: that member is answered like a
+    stranger (404 on an object, absent from lists), never with A's candidates or matches."""
+    case = EXPECTATIONS[(method, template)]
+    params = case.make(world) if case.make else {}
+    world.employer_a.landlords.add(world.landlord_b)
+    member_of_b = EmployerMemberFactory(employer=world.employer_a, grants=[world.landlord_b])
+    url = "/api/v1" + template.format(**params)
+    response = getattr(client_for(member_of_b.user), method.lower())(url, case.body, format="json")
+    expected = _shared_employer_outcome(template, case)
+    shown = f"{method} {url}: {response.status_code} {response.content[:300]!r}"
+    if expected == OK:
+        assert response.status_code < 400 or response.status_code in (400, 409, 415, 422), shown
+        if method == "GET" and "{" not in template:
+            for made in params.values():  # a list route: A's object is not listed
+                assert str(made) not in response.content.decode(), shown
+    else:
+        assert response.status_code == expected, shown
     if response.status_code >= 400:
         assert set(response.json()) >= {"code", "message", "fields"}

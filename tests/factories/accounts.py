@@ -8,12 +8,14 @@ from services.accounts.models import (
     Employer,
     EmployerMember,
     Landlord,
+    PartnerAccess,
     Residence,
     Staff,
     Tenancy,
     Tenant,
     User,
 )
+from services.core import clock
 
 PASSWORD = "Correct-Horse-42"
 
@@ -129,6 +131,21 @@ class EmployerFactory(factory.django.DjangoModelFactory):
 class EmployerMemberFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = EmployerMember
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory, role=User.Role.EMPLOYER, first_name="Dominique")
     employer = factory.SubFactory(EmployerFactory)
+
+    @factory.post_generation
+    def grants(self, create, extracted, **kwargs):
+        """The landlords that granted this member their partnership: by default every
+        partner of the company at creation (as if each had invited or approved it)."""
+        if not create:
+            return
+        landlords = self.employer.landlords.all() if extracted is None else extracted
+        PartnerAccess.objects.bulk_create(
+            [
+                PartnerAccess(member=self, landlord=landlord, granted_at=clock.now())
+                for landlord in landlords
+            ]
+        )

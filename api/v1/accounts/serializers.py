@@ -222,6 +222,19 @@ class AccountsEmployerOutput(serializers.ModelSerializer):
         ]
 
 
+class AccountsEmployerMemberOutput(serializers.Serializer):
+    """A member of a partner employer, as a partner landlord's staff see it."""
+
+    id = serializers.UUIDField(source="public_id")
+    first_name = serializers.CharField(source="user.first_name")
+    last_name = serializers.CharField(source="user.last_name")
+    email = serializers.EmailField(source="user.email")
+    joined_at = serializers.DateTimeField(source="created_at")
+    has_access = serializers.BooleanField(
+        help_text="Your landlord granted this member its partnership (invited or approved)."
+    )
+
+
 class AccountsEmployerCreateInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     siret = serializers.RegexField(r"^\d{14}$", help_text="14 digits, checksum verified.")

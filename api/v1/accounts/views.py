@@ -1,5 +1,6 @@
 """Accounts and tenancy: sign-in, onboarding, profiles, residences, tenancies, employers."""
 
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -239,7 +240,12 @@ class TenancyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [PerAction]
     default_roles = (STAFF, EMPLOYER)
-    action_roles = {"create": (STAFF,), "invitations": (STAFF,)}
+    action_roles = {
+        "create": (STAFF,),
+        "invitations": (STAFF,),
+        "members": (STAFF,),
+        "member_access": (STAFF,),
+    }
     serializer_class = s.AccountsEmployerOutput
     lookup_field = "public_id"
     lookup_url_kwarg = "id"
@@ -276,3 +282,35 @@ class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             ).data,
             status=status.HTTP_201_CREATED,
         )
+
+    @extend_schema(
+        responses={200: s.AccountsEmployerMemberOutput(many=True)},
+        description="The company's members and whether your landlord granted each access.",
+    )
+    @action(detail=True, methods=["get"])
+    def members(self, request, id=None):
+        employer = self.get_object()
+        members = selectors.employer_member_list_for_user(user=request.user, employer=employer)
+        return Response(s.AccountsEmployerMemberOutput(members, many=True).data)
+
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        description=(
+            "POST: your landlord grants this member its partnership (the member then reaches "
+            "your tenants' candidates and matches); DELETE: withdraws it. Another landlord's "
+            "grant is untouched."
+        ),
+    )
+    @action(detail=True, methods=["post", "delete"], url_path="members/<uuid:member_id>/access")
+    def member_access(self, request, id=None, member_id=None):
+        employer = self.get_object()
+        member = get_object_or_404(
+            selectors.employer_member_list_for_user(user=request.user, employer=employer),
+            public_id=member_id,
+        )
+        if request.method == "POST":
+            actions.partner_access_grant(actor=request.user, member=member)
+        else:
+            actions.partner_access_revoke(actor=request.user, member=member)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -13,7 +13,7 @@ from services.jobs.models import (
     Offer,
     contract_list,
 )
-from services.jobs.policies import candidate_pseudonym, profile_of
+from services.jobs.policies import candidate_pseudonym, profile_of, withdraw_reason_shown
 from services.jobs.selectors import match_transitions
 from services.jobs.workflow import allowed_targets
 
@@ -435,6 +435,7 @@ class JobsMatchOutput(serializers.ModelSerializer):
     candidate = serializers.SerializerMethodField()
     decline_reason = serializers.SerializerMethodField()
     employer_message = serializers.SerializerMethodField()
+    withdraw_reason = serializers.SerializerMethodField()
     allowed_transitions = serializers.SerializerMethodField()
     state = serializers.CharField(help_text=STATES_HELP)
     reasons = serializers.SerializerMethodField()
@@ -502,6 +503,12 @@ class JobsMatchOutput(serializers.ModelSerializer):
         if self._side(obj) == "tenant" and not obj.reason_visible_to_tenant:
             return None
         return obj.employer_message or None
+
+    def get_withdraw_reason(self, obj) -> str | None:
+        """The tenant's own reason: never shown to the employer."""
+        if not withdraw_reason_shown(side=self._side(obj)):
+            return None
+        return obj.withdraw_reason or None
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_transitions(self, obj):

@@ -162,6 +162,7 @@ class JobsOfferViewSet(
         "partial_update": (STAFF, EMPLOYER),
         "candidates": (STAFF, EMPLOYER),
         "interest": (TENANT,),
+        "untarget": (STAFF,),
     }
     serializer_class = JobsOfferOutput
     queryset = Offer.objects.none()  # for the schema; requests use get_queryset()
@@ -277,6 +278,20 @@ class JobsOfferViewSet(
         return _match_response(
             request, match, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
+
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        description=(
+            "Job staff take their own landlord off the offer's targets (only the employer "
+            "and the landlord that created it edit or close it): their tenants stop seeing "
+            "it and their open matches on it become obsolete; the other landlords' stay."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def untarget(self, request, *args, **kwargs):
+        actions.offer_untarget(actor=request.user, offer=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def _employer_for(request, employer_id):

@@ -15,6 +15,10 @@ def _employer(world):
     return {"id": world.employer_a.public_id}
 
 
+def _member(world):
+    return {"id": world.employer_a.public_id, "member_id": world.employer_member.public_id}
+
+
 EXPECTATIONS = {
     ("POST", "/auth/token/"): Case(expect=PUBLIC),
     ("POST", "/auth/token/refresh/"): Case(expect=PUBLIC),
@@ -40,8 +44,20 @@ EXPECTATIONS = {
     ("POST", "/tenancies/import/"): Case(expect=allow(*STAFF)),
     ("GET", "/employers/"): Case(expect=allow(*STAFF, "employer")),
     ("POST", "/employers/"): Case(expect=allow(*STAFF)),
+    # A member of the company sees the company, whichever landlord granted it access.
     ("GET", "/employers/{id}/"): Case(
-        make=_employer, expect=allow("staff_a", "employer", hidden=("staff_b",))
+        make=_employer,
+        expect=allow("staff_a", "employer", hidden=("staff_b",)),
+        shared_employer=OK,
+    ),
+    ("GET", "/employers/{id}/members/"): Case(
+        make=_employer, expect=allow("staff_a", hidden=("staff_b",))
+    ),
+    ("POST", "/employers/{id}/members/{member_id}/access/"): Case(
+        make=_member, expect=allow("staff_a", hidden=("staff_b",))
+    ),
+    ("DELETE", "/employers/{id}/members/{member_id}/access/"): Case(
+        make=_member, expect=allow("staff_a", hidden=("staff_b",))
     ),
     ("POST", "/employers/{id}/invitations/"): Case(
         make=_employer, expect=allow("staff_a", hidden=("staff_b",))

@@ -21,6 +21,9 @@ class Case:
     expect: dict[str, object]
     make: Callable | None = None  # world -> {"id": "<uuid>", ...}
     body: dict = field(default_factory=dict)
+    # A member of the same company that only landlord B granted (the shared-employer case):
+    # None derives it from "employer" (its 403/404, else 404 on an object, else OK).
+    shared_employer: object = None
 
     def __post_init__(self):
         missing = set(ROLES) - set(self.expect)

@@ -69,10 +69,15 @@ EXPECTATIONS = {
         ),
         make=_offer,
     ),
+    # The employer's own offer: only the employer edits it; staff_a (targeted) may only
+    # take landlord A off its targets (untarget); an offer staff_a created is theirs too.
     ("PATCH", "/jobs/offers/{id}/"): Case(
-        expect=allow("staff_a", "employer", hidden=("staff_b",)),
+        expect={**allow("employer", hidden=("staff_b",)), "staff_a": 403},
         make=_offer,
         body={"title": "Agent d'entretien (H/F)"},
+    ),
+    ("POST", "/jobs/offers/{id}/untarget/"): Case(
+        expect=allow("staff_a", hidden=("staff_b",)), make=_offer
     ),
     ("GET", "/jobs/offers/{id}/candidates/"): Case(
         expect=allow("staff_a", "employer", hidden=("staff_b",)), make=_profiles

@@ -86,7 +86,9 @@ def test_matches_sync_with_updated_since(world):
 
 def test_staff_retarget_an_offer_only_to_their_landlord(world):
     world.employer_a.landlords.add(world.landlord_b)
-    offer = OfferFactory(employer=world.employer_a, targets=[world.landlord_a])
+    offer = OfferFactory(
+        employer=world.employer_a, owner_landlord=world.landlord_a, targets=[world.landlord_a]
+    )
     r = client_for(world.staff_a.user).patch(
         f"/api/v1/jobs/offers/{offer.public_id}/",
         {"target_landlords": [str(world.landlord_b.public_id)]},

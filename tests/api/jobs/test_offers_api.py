@@ -1,5 +1,7 @@
 import pytest
 
+from services.accounts.models import PartnerAccess
+from services.core import clock
 from services.jobs import actions
 from services.jobs.models import Match, Offer
 from services.jobs.policies import candidate_pseudonym
@@ -141,6 +143,9 @@ def test_candidate_cards_are_anonymous(world):
 
 def test_staff_see_only_their_landlords_candidates(world):
     world.employer_a.landlords.add(world.landlord_b)
+    PartnerAccess.objects.create(
+        member=world.employer_member, landlord=world.landlord_b, granted_at=clock.now()
+    )
     offer = OfferFactory(employer=world.employer_a, targets=[world.landlord_a, world.landlord_b])
     JobProfileFactory(tenant=world.tenant_a)
     b = JobProfileFactory(tenant=world.tenant_b)

@@ -3,6 +3,8 @@
 import pytest
 
 from notifications.models import Notification
+from services.accounts.models import PartnerAccess
+from services.core import clock
 from services.jobs import actions
 from services.jobs.models import Match, MatchTransition, Offer
 from services.jobs.policies import candidate_pseudonym
@@ -94,18 +96,24 @@ def test_a_closed_or_filled_offer_cannot_be_edited(world, status):
 
 
 def test_staff_retargeting_keeps_the_other_landlords_the_employer_chose(world):
+    """The owner landlord's staff (un)target their own landlord only."""
     world.employer_a.landlords.add(world.landlord_b)
-    offer = OfferFactory(employer=world.employer_a, targets=[world.landlord_a, world.landlord_b])
+    offer = OfferFactory(
+        employer=world.employer_a,
+        owner_landlord=world.landlord_a,
+        targets=[world.landlord_a, world.landlord_b],
+    )
     response = client_for(world.staff_a.user).patch(
         _offer_url(offer), {"target_landlords": []}, format="json"
     )
     assert response.status_code == 200, response.json()
     assert response.json()["target_landlords"] == [str(world.landlord_b.public_id)]
     assert list(offer.target_landlords.all()) == [world.landlord_b]
+    # Landlord B is targeted but does not own it: it may not edit it (only leave it).
     again = client_for(world.staff_b.user).patch(
         _offer_url(offer), {"target_landlords": [str(world.landlord_b.public_id)]}, format="json"
     )
-    assert again.status_code == 200, again.json()
+    assert (again.status_code, again.json()["code"]) == (403, "offer_not_owner")
     assert list(offer.target_landlords.all()) == [world.landlord_b]
 
 
@@ -264,6 +272,9 @@ def test_community_staff_get_no_job_statistics(world):
 
 def test_an_ended_partnership_stops_sharing_that_landlords_candidates(world):
     world.employer_a.landlords.add(world.landlord_b)
+    PartnerAccess.objects.create(
+        member=world.employer_member, landlord=world.landlord_b, granted_at=clock.now()
+    )
     offer = OfferFactory(employer=world.employer_a, targets=[world.landlord_a, world.landlord_b])
     a = JobProfileFactory(tenant=world.tenant_a)
     b = JobProfileFactory(tenant=world.tenant_b)
