@@ -169,7 +169,10 @@ def test_activation_attempts_are_throttled(world, settings):
     code = _create_tenancy(world).json()["activation_code"]
     answers = [_activate(f"AAAA-BBBB-CCCC-DDD{i}").status_code for i in range(4)]
     assert answers == [400, 400, 400, 429]
-    assert _activate(code).status_code == 429  # the right code too, for this client
+    refused = _activate(code)  # the right code too, for this client
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "throttled"
+    assert 3540 < refused.json()["retry_after"] <= 3600  # an hour from the third failure
 
 
 def test_only_failed_activations_count_towards_the_throttle(world, settings):

@@ -201,3 +201,20 @@ def _at(days: int) -> dt.datetime:
     from tests.factories.volunteering import in_days
 
     return in_days(days + 1, hour=9)
+
+
+def test_a_right_code_is_not_counted_against_the_wrong_ones(slot, signed):
+    a = signed[0]
+    during = slot.starts_at + H
+    good = checkin.code_at(slot.checkin_secret, during)
+    bad = str((int(good) + 1) % 1_000_000).zfill(6)
+    with time_machine.travel(during, tick=False):
+        for _ in range(actions.CHECKIN_ATTEMPTS - 1):
+            with pytest.raises(actions.InvalidCheckinCode):
+                actions.signup_check_in(tenant=a.tenant, slot=slot, code=bad)
+        assert actions.signup_check_in(tenant=a.tenant, slot=slot, code=good).status == "attended"
+        with pytest.raises(actions.InvalidCheckinCode):  # the tenth wrong code is still checked
+            actions.signup_check_in(tenant=a.tenant, slot=slot, code=bad)
+        with pytest.raises(actions.TooManyCheckins) as refused:
+            actions.signup_check_in(tenant=a.tenant, slot=slot, code=good)
+    assert refused.value.extra == {"retry_after": 600}
