@@ -8,11 +8,14 @@ from here when the worker or beat starts.
 import importlib
 import os
 
-from celery import Celery, signals
+from celery import signals
+
+from backend.taskqueue import TaskApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.local")
 
-app = Celery("voisinage")
+# TaskApp: publishing never raises into a request; without a broker, a thread runs tasks.
+app = TaskApp("voisinage")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 TASK_PACKAGES = [
     "notifications",

@@ -37,11 +37,14 @@ INSTALLED_APPS = [
     "services.volunteering",
     "services.loyalty",
     "api",
+    "backend.observability",
     "django_htmx",
     "web",
 ]
 
 MIDDLEWARE = [
+    # Outermost: the request id, the JSON request log line and the metrics cover everything.
+    "backend.observability.middleware.RequestObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -188,7 +191,20 @@ SPECTACULAR_SETTINGS = {
 # default (SQLite, no broker) works alone.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = None
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+# Without a broker, tasks still leave the request: a thread of the web process runs them
+# (backend/taskqueue.py); CELERY_TASK_ALWAYS_EAGER runs them inline instead (the tests).
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+TASKS_IN_PROCESS = env.bool("TASKS_IN_PROCESS", default=CELERY_BROKER_URL.startswith("memory://"))
+# A broker that is down costs a request at most about a second before the task is left to
+# the outbox sweep (kombu's default retries for up to ~16 s on an unreachable host).
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1.0}
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -16,6 +16,7 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default="/tmp/voisinage-test-media")  # noqa: S108
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+TASKS_IN_PROCESS = False  # eager, or a real broker in the worker tests
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
 FIREBASE_CREDENTIALS = ""
 LANGUAGE_CODE = "fr"
