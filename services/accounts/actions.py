@@ -175,13 +175,21 @@ class ImportReport:
     rejected: list[dict] = field(default_factory=list)
 
 
+# The same window as the API's tenancy dates (api/v1/accounts/serializers.py): year 1 or
+# 9999 from a file is as absurd as from the app.
+IMPORT_DATE_DAYS_BACK, IMPORT_DATE_DAYS_AHEAD = 80 * 366, 10 * 366
+
+
 def _parse_date(value: str) -> datetime.date:
     value = value.strip()
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.datetime.strptime(value, fmt).date()
+            day = datetime.datetime.strptime(value, fmt).date()
         except ValueError:
             continue
+        if not -IMPORT_DATE_DAYS_BACK <= (day - clock.today()).days <= IMPORT_DATE_DAYS_AHEAD:
+            raise ValueError(value)
+        return day
     raise ValueError(value)
 
 

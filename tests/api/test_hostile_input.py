@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 import django_filters
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import get_resolver
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework import serializers
@@ -390,3 +391,20 @@ def test_rows_saved_before_dates_were_bounded_still_rank(world):
     )
     assert response.status_code == 200
     assert len(response.json()["results"]) == 2
+
+
+def test_a_tenancy_file_with_absurd_dates_rejects_those_lines(world):
+    """Dates from a file are client dates too: the same window as the API's."""
+    csv = (
+        "residence;unit_reference;tenant_reference;holder_names;start_date;end_date\n"
+        "Les Minimes;A-01;LOC-200;Léa Moreau;2023-04-01;\n"
+        "Les Minimes;A-02;LOC-201;Année Un;0001-01-01;\n"
+        "Les Minimes;A-03;LOC-202;Fin Du Monde;2023-04-01;31/12/9999\n"
+    )
+    upload = SimpleUploadedFile("baux.csv", csv.encode(), content_type="text/csv")
+    response = client_for(world.staff_a.user).post(
+        "/api/v1/tenancies/import/", {"file": upload}, format="multipart"
+    )
+    assert response.status_code == 200
+    assert [r["tenant_reference"] for r in response.json()["created"]] == ["LOC-200"]
+    assert [r["line"] for r in response.json()["rejected"]] == [3, 4]
