@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from services.core import clock
 
 from . import registry
-from .kinds import CATEGORY_LABELS, LOCKED_CATEGORIES
-from .models import Announcement, Device, Notification, Preference
+from .kinds import ANNOUNCEMENT, CATEGORY_LABELS, LOCKED_CATEGORIES
+from .models import Announcement, Delivery, Device, Notification, Preference
 
 if TYPE_CHECKING:  # accounts is above notifications: its types only
     from services.accounts.models import User
@@ -70,3 +70,26 @@ def announcement_ids_stalled(*, idle: datetime.timedelta) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def announcement_count_since(*, user: User, since: datetime.datetime) -> int:
+    """Announcements the user's landlord sent since `since` (the console home)."""
+    return announcement_list_for_user(user=user).filter(created_at__gte=since).count()
+
+
+def announcement_delivery_counts(*, announcement: Announcement) -> dict[str, int]:
+    """How far an announcement went: inbox rows written, read, pushes sent and failed."""
+    notes = Notification.objects.filter(
+        kind=ANNOUNCEMENT, link_type="announcement", link_id=str(announcement.public_id)
+    )
+    counts = notes.aggregate(
+        recipients=Count("id"), read=Count("id", filter=Q(read_at__isnull=False))
+    )
+    counts.update(
+        Delivery.objects.filter(notification__in=notes.values("id")).aggregate(
+            pushes_sent=Count("id", filter=Q(status=Delivery.Status.SENT)),
+            pushes_failed=Count("id", filter=Q(status=Delivery.Status.FAILED)),
+            pushes_pending=Count("id", filter=Q(status=Delivery.Status.PENDING)),
+        )
+    )
+    return counts

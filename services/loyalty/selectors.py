@@ -13,6 +13,7 @@ from services.accounts.models import Tenant, User
 from services.core import clock
 
 from .models import Account, EarningRule, Entry, Lot, Redemption, Reward
+from .policies import can_manage_loyalty
 
 # The account screen lists what expires within this horizon, grouped by date.
 EXPIRING_HORIZON_DAYS = 90
@@ -295,3 +296,12 @@ def ledger_audit() -> list[dict]:
                 }
             )
     return problems
+
+
+def redemption_count_since(*, user: User, since: datetime.datetime) -> int | None:
+    """Vouchers issued to the landlord's tenants since `since` (the console home). None for
+    users who are not the landlord's loyalty managers."""
+    landlord_id = _staff_landlord_id(user)
+    if landlord_id is None or not can_manage_loyalty(actor=user, landlord_id=landlord_id):
+        return None
+    return Redemption.objects.filter(landlord_id=landlord_id, created_at__gte=since).count()

@@ -29,6 +29,7 @@ from services.accounts.models import User
 from services.core import clock
 
 from .models import ACTIVE_STATUSES, Mission, Signup, Slot
+from .policies import can_manage_missions
 
 FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 DISTANCE_SCALE = 1e10  # `distance` annotation: squared degrees × this, as an integer
@@ -281,3 +282,23 @@ def slot_taken_places(*, slot: Slot) -> int:
     return slot.signups.filter(
         Q(status=Signup.Status.CONFIRMED) | Q(status=Signup.Status.OFFERED, offer_shared=False)
     ).count()
+
+
+def staff_waiting_counts(*, user: User) -> dict[str, int] | None:
+    """The console home's volunteering to-do: sign-ups waitlisted for slots still to come,
+    and tenants' initiatives waiting for approval. None for staff who do not run missions."""
+    if not can_manage_missions(actor=user):
+        return None
+    landlord_id = user.staff.landlord_id
+    return {
+        "waitlisted": Signup.objects.filter(
+            slot__mission__landlord_id=landlord_id,
+            status=Signup.Status.WAITLISTED,
+            slot__starts_at__gt=clock.now(),
+        ).count(),
+        "initiatives_to_review": Mission.objects.filter(
+            landlord_id=landlord_id,
+            proposed_by__isnull=False,
+            status=Mission.Status.PROPOSED,
+        ).count(),
+    }

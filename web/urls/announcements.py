@@ -1,12 +1,13 @@
 """Announcements: write one to some residences, see how it was delivered."""
 
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from ..views.placeholder import coming_soon
+from ..views import announcements
 
 app_name = "announcements"
 
 urlpatterns = [
-    path("", coming_soon(_("Announcements")), name="list"),
+    path("", announcements.announcement_list, name="list"),
+    path("new/", announcements.announcement_create, name="create"),
+    path("<uuid:id>/", announcements.announcement_detail, name="detail"),
 ]

@@ -1,13 +1,16 @@
 """Tenancies: list, create, the activation letter, re-issue a code, CSV import."""
 
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from ..access import ADMIN, COMMUNITY
-from ..views.placeholder import coming_soon
+from ..views import tenancies
 
 app_name = "tenancies"
 
 urlpatterns = [
-    path("", coming_soon(_("Tenancies"), ADMIN, COMMUNITY), name="list"),
+    path("", tenancies.tenancy_list, name="list"),
+    path("new/", tenancies.tenancy_create, name="create"),
+    path("import/", tenancies.tenancy_import, name="import"),
+    path("<uuid:id>/", tenancies.tenancy_detail, name="detail"),
+    path("<uuid:id>/letter/", tenancies.tenancy_letter, name="letter"),
+    path("<uuid:id>/reissue-code/", tenancies.tenancy_reissue_code, name="reissue_code"),
 ]

@@ -13,3 +13,35 @@ EXPECTATIONS = {
     "/console/tenancies/": Case(expect=staff_only(ADMIN, COMMUNITY, other_landlord=OK)),
     "/console/announcements/": Case(expect=staff_only()),
 }
+
+
+def _tenancy(world, console):
+    return {"id": world.tenant_a.tenancy.public_id}
+
+
+def _announcement(world, console):
+    from notifications.services import announcement_create
+
+    return {"id": announcement_create(author=console.admin_a.user, title="T", body="B").public_id}
+
+
+MANAGERS = staff_only(ADMIN, COMMUNITY, other_landlord=OK)
+MANAGERS_OBJECT = staff_only(ADMIN, COMMUNITY, other_landlord=404)
+
+EXPECTATIONS.update(
+    {
+        "/console/tenancies/new/": Case(expect=MANAGERS),
+        "/console/tenancies/import/": Case(expect=MANAGERS),
+        "/console/tenancies/{id}/": Case(expect=MANAGERS_OBJECT, make=_tenancy),
+        "/console/tenancies/{id}/letter/": Case(expect=MANAGERS_OBJECT, make=_tenancy),
+        # GET answers 405 past the role check; the POST proves the landlord scoping.
+        "/console/tenancies/{id}/reissue-code/": Case(expect=MANAGERS, make=_tenancy),
+        "/console/tenancies/{id}/reissue-code/ POST": Case(expect=MANAGERS_OBJECT, make=_tenancy),
+        "/console/tenancies/new/ POST": Case(expect=MANAGERS, data={"unit_reference": ""}),
+        "/console/announcements/new/": Case(expect=staff_only()),
+        "/console/announcements/new/ POST": Case(expect=staff_only(), data={"title": ""}),
+        "/console/announcements/{id}/": Case(
+            expect=staff_only(other_landlord=404), make=_announcement
+        ),
+    }
+)

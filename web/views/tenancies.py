@@ -1,0 +1,115 @@
+"""Tenancies (admins and community officers, like `accounts.policies.can_manage_tenancies`):
+list and search, create, the activation letter, re-issue a code, CSV import.
+
+An activation code exists in clear only in the action's answer: the view keeps it in the
+server-side session until the letter page shows it, once."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from services.accounts import actions
+from services.accounts.selectors import tenancy_list_for_user, tenancy_search_for_user
+from services.core import clock
+from services.core.errors import DomainError
+
+from ..access import ADMIN, COMMUNITY, get_for_user_or_404, staff_required
+from ..forms import add_domain_error
+from ..forms.tenancies import TenancyForm, TenancyImportForm, TenancySearchForm
+from ..pagination import paginate, querystring_without_page
+
+MANAGERS = (ADMIN, COMMUNITY)
+_CODES = "web_activation_codes"
+
+
+def _keep_code_for_letter(request, tenancy, code: str) -> None:
+    codes = request.session.get(_CODES, {})
+    codes[str(tenancy.public_id)] = code
+    request.session[_CODES] = codes
+
+
+def _take_code(request, tenancy) -> str | None:
+    codes = request.session.get(_CODES, {})
+    code = codes.pop(str(tenancy.public_id), None)
+    if code is not None:
+        request.session[_CODES] = codes
+    return code
+
+
+def _context(**extra) -> dict:
+    return {"section": "tenancies", "now": clock.now(), **extra}
+
+
+@staff_required(*MANAGERS)
+def tenancy_list(request):
+    form = TenancySearchForm(request.GET or None)
+    q = form.cleaned_data["q"] if form.is_valid() else ""
+    page = paginate(request, tenancy_search_for_user(user=request.user, q=q))
+    return render(
+        request,
+        "web/tenancies/list.html",
+        _context(form=form, page=page, querystring=querystring_without_page(request)),
+    )
+
+
+@staff_required(*MANAGERS)
+def tenancy_create(request):
+    form = TenancyForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = actions.tenancy_create(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            _keep_code_for_letter(request, created.tenancy, created.activation_code)
+            return redirect("web:tenancies:letter", id=created.tenancy.public_id)
+    return render(request, "web/tenancies/form.html", _context(form=form))
+
+
+@staff_required(*MANAGERS)
+def tenancy_detail(request, id):
+    tenancy = get_for_user_or_404(tenancy_list_for_user(user=request.user), public_id=id)
+    return render(request, "web/tenancies/detail.html", _context(tenancy=tenancy))
+
+
+@staff_required(*MANAGERS)
+@require_POST
+def tenancy_reissue_code(request, id):
+    tenancy = get_for_user_or_404(tenancy_list_for_user(user=request.user), public_id=id)
+    try:
+        issued = actions.tenancy_reissue_activation_code(actor=request.user, tenancy=tenancy)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("web:tenancies:detail", id=tenancy.public_id)
+    _keep_code_for_letter(request, issued.tenancy, issued.activation_code)
+    return redirect("web:tenancies:letter", id=tenancy.public_id)
+
+
+@staff_required(*MANAGERS)
+def tenancy_letter(request, id):
+    """The letter to hand over, with the code, printable. Shown once: a reload says so."""
+    tenancy = get_for_user_or_404(tenancy_list_for_user(user=request.user), public_id=id)
+    response = render(
+        request,
+        "web/tenancies/letter.html",
+        _context(tenancy=tenancy, code=_take_code(request, tenancy)),
+    )
+    response["Cache-Control"] = "no-store"  # the code must not stay in a cache
+    return response
+
+
+@staff_required(*MANAGERS)
+def tenancy_import(request):
+    form = TenancyImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = actions.tenancy_import_csv(
+                actor=request.user, content=form.cleaned_data["file"].read()
+            )
+        except DomainError as exc:  # the whole file is unreadable: say it beside the file
+            form.add_error("file", str(exc.message))
+    response = render(request, "web/tenancies/import.html", _context(form=form, report=report))
+    if report is not None:
+        response["Cache-Control"] = "no-store"  # the report carries the new codes
+    return response
