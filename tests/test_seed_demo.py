@@ -42,6 +42,7 @@ def test_seed_demo_twice_creates_nothing_the_second_time():
     assert Employer.objects.count() == 8
     assert "admin@voisinage.test" in first_output
     assert "Voisinage-demo-2026" in first_output
+    assert "/console/" in first_output
 
 
 def test_a_printed_activation_code_activates_a_tenant_account():

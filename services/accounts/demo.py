@@ -439,6 +439,7 @@ def _print(out, logins: list[tuple[str, str]], pending: list[tuple[Tenancy, str]
     for email, role in logins:
         out.write(f"  {email:<45} {role}")
     out.write(f"  (and every tenant: prenom.nom@{DEMO_DOMAIN}; admin back-office at /admin/)")
+    out.write("  Staff: sign in to the console at /console/ with a staff login above.")
     out.write("Activation codes of tenancies not yet activated (POST /api/v1/auth/activate/):")
     for tenancy, code in pending:
         if tenancy.activated_at is not None or tenancy.activation_code_hash != codes.hash_code(
