@@ -5,6 +5,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
@@ -75,6 +76,18 @@ def exception_handler(exc, context):
         return Response(
             error_body("request_too_large", _("The request body is too large.")),
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database is unreachable (restarting, connection cut, locked): a 503 the client
+        # may retry; Django drops the broken connection and the next request opens a new one.
+        logger.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+        return Response(
+            error_body(
+                "service_unavailable",
+                _("The service is briefly unavailable. Please try again in a moment."),
+            ),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "5"},
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
