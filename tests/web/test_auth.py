@@ -145,3 +145,41 @@ def test_unknown_console_page_is_an_html_404_and_the_api_keeps_json():
     response = Client().get("/api/v1/nowhere/")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("proxies", [0, 1, 2])
+@pytest.mark.parametrize(
+    "meta",
+    [
+        {"REMOTE_ADDR": "10.0.0.9"},
+        {"REMOTE_ADDR": "10.0.0.9", "HTTP_X_FORWARDED_FOR": "203.0.113.7, 10.0.0.2"},
+        {"REMOTE_ADDR": "", "HTTP_X_FORWARDED_FOR": "203.0.113.7"},
+    ],
+)
+def test_console_and_api_see_the_same_client_address(settings, proxies, meta):
+    from django.test import RequestFactory
+
+    from api.client import client_address as api_address
+    from web.client import client_address as web_address
+
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = RequestFactory().get("/", **meta)
+    assert web_address(request) == api_address(request)
+
+
+def test_failures_on_the_console_count_with_the_apis_for_the_same_client():
+    from rest_framework.test import APIClient
+
+    staff = _staff()
+    for _ in range(settings.LOGIN_MAX_FAILURES - 1):
+        _sign_in(Client(REMOTE_ADDR="198.51.100.4"), staff.user.email, password="wrong")
+    api = APIClient(REMOTE_ADDR="198.51.100.4")
+    response = api.post(
+        "/api/v1/auth/token/", {"email": staff.user.email, "password": "wrong"}, format="json"
+    )
+    assert response.status_code == 400
+    response = _sign_in(Client(REMOTE_ADDR="198.51.100.4"), staff.user.email)
+    assert "Trop de tentatives" in response.content.decode()
+    # Another client is not locked out by this one's guesses.
+    other = Client(REMOTE_ADDR="192.0.2.50")
+    assert _sign_in(other, staff.user.email)["Location"] == "/console/"

@@ -18,6 +18,7 @@ from services.accounts import actions as accounts
 from services.core.errors import DomainError
 
 from ..access import SESSION_TOKEN_VERSION, staff_required, staff_role
+from ..client import client_address
 from ..forms import add_domain_error
 from ..forms.auth import EmailLoginForm, PasswordChangeForm
 
@@ -42,7 +43,9 @@ def login_view(request):
         try:
             # The API's sign-in: failures are counted and lock the account the same way.
             user, _tokens = accounts.login(
-                email=form.cleaned_data["email"], password=form.cleaned_data["password"]
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                client_key=client_address(request),
             )
         except DomainError as exc:
             form.add_error(None, str(exc.message))
@@ -85,6 +88,7 @@ def password_change_view(request):
                     user=request.user,
                     current_password=data["current_password"],
                     new_password=data["new_password"],
+                    client_key=client_address(request),
                 )
             except DomainError as exc:
                 add_domain_error(form, exc)
