@@ -21,6 +21,7 @@ from .models import (
     EmployerInvitation,
     EmployerMember,
     Landlord,
+    PartnerAccess,
     Residence,
     Staff,
     Tenancy,
@@ -295,6 +296,20 @@ class EmployerMemberAdmin(_UserFixedOnceCreated, LandlordScopedAdmin):
     search_fields = ("user__email", "employer__name")
     raw_id_fields = ("user",)
     readonly_fields = ("public_id", "created_at", "updated_at")
+
+
+@admin.register(PartnerAccess)
+class PartnerAccessAdmin(LandlordScopedAdmin):
+    """A member's access to one landlord's candidates and matches. Staff grant and withdraw
+    their landlord's through invitations and the API; they look here, superusers fix."""
+
+    landlord_path = "landlord"
+    staff_permissions = ("view",)
+    list_display = ("member", "landlord", "granted_by", "granted_at")
+    list_select_related = ("member__user", "member__employer", "landlord", "granted_by")
+    list_filter = ("landlord",)
+    search_fields = ("member__user__email", "member__employer__name")
+    raw_id_fields = ("member", "granted_by", "invitation")
 
 
 @admin.register(EmployerInvitation)
