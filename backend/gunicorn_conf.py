@@ -6,6 +6,7 @@ wheel the image installs. Every value can be changed from the environment.
 """
 
 import os
+import shutil
 
 
 def _cpus() -> int:
@@ -54,3 +55,20 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Application errors go to Django's logging (JSON) and Sentry; gunicorn keeps its own lines.
 capture_output = False
+
+
+# Prometheus counters of every worker add up in one scrape (backend/observability/metrics.py)
+# when PROMETHEUS_MULTIPROC_DIR is set: a fresh directory per start, a dead worker's files
+# merged into the totals.
+def on_starting(server):
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        shutil.rmtree(directory, ignore_errors=True)
+        os.makedirs(directory, exist_ok=True)
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -8,11 +8,13 @@ are the same whichever process answers.
 """
 
 import hmac
+import logging
 import os
 import threading
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -26,6 +28,8 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily
+
+logger = logging.getLogger(__name__)
 
 HTTP_REQUESTS = Counter(
     "voisinage_http_requests_total", "HTTP requests answered.", ["method", "route", "status"]
@@ -185,7 +189,25 @@ def exposition() -> bytes:
         counters = REGISTRY
     domain = CollectorRegistry()
     domain.register(DomainCollector())
-    return generate_latest(counters) + generate_latest(domain)
+    try:
+        figures, up = generate_latest(domain), 1
+    except DatabaseError:
+        # The database is down: the request and task counters still answer, and say so.
+        logger.warning("metrics: the database did not answer", exc_info=True)
+        figures, up = b"", 0
+    health = CollectorRegistry()
+    gauge = GaugeMetricFamily("voisinage_database_up", "1 if the domain gauges could be read.")
+    gauge.add_metric([], up)
+    health.register(_Fixed([gauge]))
+    return generate_latest(counters) + figures + generate_latest(health)
+
+
+class _Fixed:
+    def __init__(self, families) -> None:
+        self.families = families
+
+    def collect(self):
+        return iter(self.families)
 
 
 @require_GET

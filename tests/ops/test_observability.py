@@ -197,6 +197,7 @@ def test_metrics_count_requests_by_route_and_status(db, api_client, settings):
     assert found[("voisinage_http_requests_total", labels)] == before + 2
     bucket = ("voisinage_http_request_duration_seconds_count", labels)
     assert found[bucket] >= 2
+    assert found[("voisinage_database_up", ())] == 1
 
 
 def test_metrics_read_the_outbox_matches_waitlist_and_ledger(world, api_client, settings):
@@ -393,3 +394,44 @@ def test_the_scrubber_strips_a_full_event():
     assert event["request"]["headers"] == {"User-Agent": "Voisinage/1.4", "X-Request-Id": "req-1"}
     assert event["user"] == {"id": "42"}
     assert event["exception"]["values"][0]["value"] == ("bad phone [phone] for password=[Filtered]")
+
+
+MULTIPROCESS_SCRIPT = r"""
+import os, sys
+import django
+django.setup()
+from multiprocessing import get_context
+
+from backend.observability.metrics import HTTP_REQUESTS, exposition
+
+def answer(_):
+    HTTP_REQUESTS.labels("GET", "healthz", "200").inc()
+
+with get_context("fork").Pool(2) as pool:
+    pool.map(answer, range(3))
+sys.stdout.write(exposition().decode())
+"""
+
+
+def test_under_several_processes_one_scrape_adds_them_up(tmp_path):
+    """gunicorn's workers (PROMETHEUS_MULTIPROC_DIR); the database here has no tables, so the
+    domain gauges are missing and say so, while the counters still answer."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "backend.settings.test",
+        "DATABASE_URL": "sqlite://:memory:",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", MULTIPROCESS_SCRIPT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = samples(result.stdout)
+    labels = (("method", "GET"), ("route", "healthz"), ("status", "200"))
+    assert found[("voisinage_http_requests_total", labels)] == 3
+    assert found[("voisinage_database_up", ())] == 0
