@@ -246,18 +246,29 @@ class RawSQLWork:
         ).fetchone()
         if balance < cost:
             raise RuntimeError("insufficient_points")
-        # The unit of stock, reserved in autocommit: the hot row is held by this statement only.
-        taken = conn.execute(
-            f"UPDATE {t['Reward']} SET stock = stock - 1 WHERE id = %s AND stock > 0",
-            (reward.pk,),
-        ).rowcount
-        if taken != 1:
+        # The unit of stock, reserved in autocommit, its commit not waiting for the WAL flush,
+        # in one round trip, as the action does: the hot row is held by this statement only.
+        if self._stock_move(conn, -1) != 1:
             raise RawOutOfStock("out_of_stock")
         try:
             self._transaction(conn, tenant, account_id, cost)
         except BaseException:
-            conn.execute(f"UPDATE {t['Reward']} SET stock = stock + 1 WHERE id = %s", (reward.pk,))
+            self._stock_move(conn, 1)
             raise
+
+    def _stock_move(self, conn, by: int) -> int:
+        guard = "stock > 0" if by < 0 else "stock IS NOT NULL"
+        cur = conn.execute(
+            f"BEGIN; SET LOCAL synchronous_commit = off; UPDATE {self.t['Reward']} "
+            f"SET stock = stock + {int(by)} WHERE id = {int(self.reward.pk)} AND {guard}; COMMIT"
+        )
+        changed = 0
+        while True:
+            status = cur.pgresult.command_status or b""
+            if status.startswith(b"UPDATE "):
+                changed = int(status.split()[1])
+            if not cur.nextset():
+                return changed
 
     def _transaction(self, conn, tenant, account_id, cost):
         t = self.t

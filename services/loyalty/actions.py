@@ -99,8 +99,11 @@ CODE_LENGTH = 10
 # --- locks: one named place per model ------------------------------------------------------
 
 
-def _account_lock(*, tenant: Tenant) -> Account:
-    """Lock (creating it on first use) the tenant's account: the first lock of every write."""
+def _account_lock(*, tenant: Tenant, pk: int | None = None) -> Account:
+    """Lock (creating it on first use) the tenant's account: the first lock of every write
+    (a redemption's only lock). `pk`, when the caller read it, spares the ordering."""
+    if pk is not None:
+        return Account.objects.select_for_update().get(pk=pk, tenant_id=tenant.pk)
     account = Account.objects.select_for_update().filter(tenant_id=tenant.pk).first()
     if account is None:
         try:
@@ -132,12 +135,52 @@ def _reward_reserve_one(*, reward: Reward) -> bool:
     redemption then fails. Unlimited stock reserves nothing."""
     if reward.stock is None and reward.kind != Reward.Kind.POOL_CODE:
         return True
-    return bool(Reward.objects.filter(pk=reward.pk, stock__gt=0).update(stock=F("stock") - 1))
+    return _stock_move(reward_id=reward.pk, by=-1) == 1
 
 
 def _reward_release_one(*, reward: Reward) -> None:
     """Give back a unit reserved by a redemption that failed (autocommit)."""
-    Reward.objects.filter(pk=reward.pk, stock__isnull=False).update(stock=F("stock") + 1)
+    _stock_move(reward_id=reward.pk, by=1)
+
+
+def _stock_move(*, reward_id: int, by: int) -> int:
+    """One autocommit UPDATE of the stock (never below zero); returns the rows changed.
+
+    On PostgreSQL its commit does not wait for the WAL flush (`synchronous_commit = off`,
+    for this statement only, sent in one round trip): the row's lock is released at once
+    instead of after ~7 ms of fsync on the development machine, the whole of the hot row's
+    hold. Safe: the redemption's own commit is synchronous and comes later in the WAL, so a
+    redemption that survives a crash has its reservation too; a crash can at worst lose a
+    reservation whose redemption was lost with it, or a give-back (one unit short)."""
+    query = Reward.objects.filter(pk=reward_id, stock__isnull=False)
+    if by < 0:
+        query = query.filter(stock__gte=-by)
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return query.update(stock=F("stock") + by)
+    table = connection.ops.quote_name(Reward._meta.db_table)
+    guard = f"stock >= {-int(by)}" if by < 0 else "stock IS NOT NULL"
+    # Integers and a quoted table name only: no parameters, so psycopg may send the four
+    # statements as one simple-protocol message.
+    sql = (
+        "BEGIN; SET LOCAL synchronous_commit = off; "  # noqa: S608
+        f"UPDATE {table} SET stock = stock + {int(by)} WHERE id = {int(reward_id)} "
+        f"AND {guard}; COMMIT"
+    )
+    with connection.cursor() as cursor:
+        try:
+            cursor.execute(sql)
+            changed = 0
+            while True:
+                status = cursor.cursor.pgresult.command_status or b""
+                if status.startswith(b"UPDATE "):
+                    changed = int(status.split()[1])
+                if not cursor.nextset():
+                    return changed
+        except BaseException:
+            if connection.connection.info.transaction_status != 0:  # not idle: undo
+                connection.connection.rollback()
+            raise
 
 
 def _earning_rule_lock(*, landlord: Landlord, code: str) -> EarningRule:
@@ -825,9 +868,10 @@ def reward_redeem(
     _check_available(reward, now)
     # Unlocked reads of committed state: refusals that need no lock (the locked re-checks
     # below decide; these only spare a doomed request the reservation and the writes).
-    account_id, balance = (
-        Account.objects.filter(tenant_id=tenant.pk).values_list("pk", "balance").first()
-    ) or (None, 0)
+    account_id, balance = next(
+        iter(Account.objects.filter(tenant_id=tenant.pk).order_by().values_list("pk", "balance")),
+        (None, 0),
+    )
     if balance < reward.cost_points:
         raise InsufficientPoints(extra={"balance": balance, "cost": reward.cost_points})
     limit = reward.limit_per_tenant
@@ -918,7 +962,7 @@ def _redeem(
         expires_at=expires_at,
     )
     # Points: decided under the account's lock, as late as possible.
-    account = _account_lock(tenant=tenant)
+    account = _account_lock(tenant=tenant, pk=account_id)
     limit = reward.limit_per_tenant  # this redemption included, hence ">"
     if limit is not None and _limit_count(account_id=account.pk, reward=reward) > limit:
         raise LimitReached()
