@@ -27,8 +27,8 @@ def documented(text: str) -> set[tuple[str, str]]:
 
 def _methods(callback) -> set[str]:
     actions = getattr(callback, "actions", None)  # a DRF viewset route: {method: action}
-    if actions:
-        return {method.upper() for method in actions}
+    if actions:  # DRF adds "head" once a GET has been served: HEAD follows GET, not listed
+        return {method.upper() for method in actions} & set(METHODS)
     view = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
     return {m for m in METHODS if view is not None and hasattr(view, m.lower())}
 
