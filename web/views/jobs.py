@@ -58,6 +58,18 @@ def _back(request, default: str) -> str:
     return default
 
 
+def _add_domain_error(form, exc: DomainError) -> None:
+    """The domain's message beside each field it names. The jobs actions name the field and
+    give the offending value (e.g. `{"rome_code": ["Z9999"]}`), so the message is what is
+    shown; a field this form does not have gets it at the top."""
+    names = [getattr(form, "FIELD_OF", {}).get(n, n) for n in (exc.fields or {})]
+    placed = [name for name in dict.fromkeys(names) if name in form.fields]
+    for name in placed:
+        form.add_error(name, str(exc.message))
+    if not placed:
+        form.add_error(None, str(exc.message))
+
+
 def _add_validation_error(form, exc: ValidationError) -> None:
     """A model check the action ran (e.g. salary range) beside the form's own field."""
     for name, errors in exc.message_dict.items():
@@ -185,7 +197,7 @@ def _save_offer(request, form, *, offer=None):
             actor=request.user, employer=form.cleaned_data["employer"], data=data
         )
     except DomainError as exc:
-        add_domain_error(form, exc)
+        _add_domain_error(form, exc)
     except ValidationError as exc:
         _add_validation_error(form, exc)
     return None
