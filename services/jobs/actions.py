@@ -552,7 +552,10 @@ def match_express_interest(*, user: User, offer: Offer) -> tuple[Match, bool]:
 
 
 def _express_interest(*, user: User, tenant, offer: Offer) -> tuple[Match, bool]:
-    if offer.status != Offer.Status.PUBLISHED:
+    # Read under the offer's lock: a landlord that left the offer meanwhile
+    # (`offer_untarget`) leaves no new match of its tenants behind.
+    targeted = offer.target_landlords.filter(pk=tenant.landlord_id).exists()
+    if offer.status != Offer.Status.PUBLISHED or not targeted:
         raise OfferNotOpen()
     profile = profile_ensure(tenant=tenant)
     if not profile.introduction_consent:

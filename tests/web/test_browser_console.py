@@ -69,3 +69,16 @@ def test_console_fits_a_360_px_phone(page, live_server):
     page.goto("/console/")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
+
+
+def test_language_can_be_switched_to_english_and_back(page, live_server):
+    staff = StaffFactory()
+    sign_in(page, live_server, staff.user)
+    page.goto("/console/")
+    page.get_by_label("Langue").select_option("en")
+    page.get_by_role("button", name="Changer").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", name="Today").is_visible()
+    page.get_by_label("Language").select_option("fr")
+    page.get_by_role("button", name="Change").click()
+    assert page.get_by_role("heading", name="Aujourd’hui").is_visible()

@@ -88,3 +88,14 @@ def test_home_shows_what_waits_today(page, live_server, world, console):
     assert page.get_by_role("link", name=re.compile("Propositions sans réponse")).is_visible()
     assert page.get_by_role("link", name=re.compile("Annonces envoyées")).is_visible()
     screenshot(page, "home")
+
+
+def test_typing_a_search_updates_the_list_without_a_click(page, live_server, world, console):
+    TenancyFactory(residence=world.residence_a, tenant_reference="LOC-ALPHA")
+    TenancyFactory(residence=world.residence_a, tenant_reference="LOC-BETA")
+    sign_in(page, live_server, console.admin_a.user)
+    page.goto("/console/tenancies/")
+    page.get_by_label("Rechercher").fill("alpha")
+    page.wait_for_url(re.compile(r".*\?q=alpha$"))
+    assert page.get_by_role("link", name="LOC-ALPHA").is_visible()
+    assert page.get_by_role("link", name="LOC-BETA").count() == 0

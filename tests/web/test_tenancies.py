@@ -182,3 +182,14 @@ def test_residences_offered_are_the_landlords_own(world, console, web_client):
     assert "Les Minimes" in content
     assert "secrète" not in content
     assert "La Duchère" not in content
+
+
+def test_an_htmx_search_gets_the_results_alone(world, console, web_client):
+    TenancyFactory(residence=world.residence_a, tenant_reference="LOC-H1")
+    response = web_client(console.admin_a.user).get(
+        "/console/tenancies/?q=LOC-H", HTTP_HX_REQUEST="true"
+    )
+    content = response.content.decode()
+    assert content.lstrip().startswith('<div id="tenancy-results"')
+    assert "LOC-H1" in content
+    assert "<html" not in content

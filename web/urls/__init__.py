@@ -1,6 +1,7 @@
 """The console's URLs, mounted at /console/ (namespace `web`). One module per section."""
 
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from ..views import auth, home
 
@@ -11,6 +12,7 @@ urlpatterns = [
     path("sign-in/", auth.login_view, name="login"),
     path("sign-out/", auth.logout_view, name="logout"),
     path("password/", auth.password_change_view, name="password_change"),
+    path("language/", set_language, name="set_language"),
     path("tenancies/", include("web.urls.tenancies")),
     path("announcements/", include("web.urls.announcements")),
     path("jobs/", include("web.urls.jobs")),

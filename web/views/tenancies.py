@@ -45,9 +45,11 @@ def tenancy_list(request):
     form = TenancySearchForm(request.GET or None)
     q = form.cleaned_data["q"] if form.is_valid() else ""
     page = paginate(request, tenancy_search_for_user(user=request.user, q=q))
+    # A search typed with htmx on: only the results are replaced (django-htmx's request.htmx).
+    template = "web/tenancies/_results.html" if request.htmx else "web/tenancies/list.html"
     return render(
         request,
-        "web/tenancies/list.html",
+        template,
         _context(form=form, page=page, querystring=querystring_without_page(request)),
     )
 

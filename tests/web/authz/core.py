@@ -8,6 +8,7 @@ EXPECTATIONS = {
     "/console/sign-in/": Case(expect=public()),
     # Sign-out is POST-only: a GET answers 405 to everyone, which is fine.
     "/console/sign-out/": Case(expect=public()),
+    "/console/language/": Case(expect=public()),
     "/console/": Case(expect=staff_only()),
     "/console/password/": Case(expect=staff_only()),
     "/console/tenancies/": Case(expect=staff_only(ADMIN, COMMUNITY, other_landlord=OK)),
