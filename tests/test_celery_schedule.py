@@ -39,4 +39,3 @@ def test_two_areas_claiming_one_entry_name_is_refused(monkeypatch):
     monkeypatch.setitem(core_tasks.PERIODIC_TASKS, name, {"task": "x", "schedule": 1.0})
     with pytest.raises(RuntimeError, match="declared twice"):
         collected_periodic_tasks()
-
