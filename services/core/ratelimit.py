@@ -107,3 +107,15 @@ def attempt(*limits: Limit, failures: tuple[type[BaseException], ...]) -> Iterat
 def reset(key: str) -> None:
     # Zeroed rather than deleted: concurrent requests may be waiting on this row's lock.
     RateCounter.objects.filter(key=key).update(count=0, blocked_until=None)
+
+
+def purge_stale(*, older_than: timedelta = timedelta(days=1)) -> int:
+    """Delete counters whose window and block ended long ago (one row per account and client
+    that ever failed would otherwise pile up). Safe under concurrency: a row being counted
+    is re-checked by the DELETE after its lock, and `_locked` recreates a row deleted meanwhile.
+    Every limit's window must be shorter than `older_than`."""
+    cutoff = clock.now() - older_than
+    stale = RateCounter.objects.filter(window_started_at__lt=cutoff).exclude(
+        blocked_until__gte=cutoff
+    )
+    return stale.delete()[0]

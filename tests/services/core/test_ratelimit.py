@@ -144,3 +144,17 @@ def test_parallel_attempts_on_overlapping_keys_neither_deadlock_nor_overshoot():
     counts = RateCounter.objects.filter(key__startswith="t:client-").values_list("count", flat=True)
     assert sum(counts) == 12
     assert max(counts) <= 5
+
+
+def test_purge_drops_only_counters_whose_window_and_block_ended_a_day_ago():
+    limit = ratelimit.Limit("t:old", 1, WINDOW)
+    evaluated = []
+    with time_machine.travel(START, tick=False) as traveller:
+        _guess(limit, evaluated=evaluated)  # blocked until 9:10
+        traveller.shift(dt.timedelta(days=1, minutes=5))
+        _guess(ratelimit.Limit("t:recent", 5, WINDOW), evaluated=evaluated)
+        assert ratelimit.purge_stale() == 0  # t:old's block ended less than a day ago
+        traveller.shift(dt.timedelta(minutes=6))
+        assert ratelimit.purge_stale() == 1
+        assert list(RateCounter.objects.values_list("key", flat=True)) == ["t:recent"]
+        assert _guess(limit, evaluated=evaluated) == "wrong"  # a purged key starts afresh
