@@ -46,6 +46,15 @@ def test_an_expected_race_is_skipped_without_being_counted(caplog):
     assert caplog.records == []
 
 
+def test_the_task_running_out_of_time_stops_the_loop():
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    loop = periodic.Loop("test.slow")
+    with pytest.raises(SoftTimeLimitExceeded), loop.item(1):
+        raise SoftTimeLimitExceeded
+    assert loop.failed == []
+
+
 def _records(n: int) -> list[IdempotencyRecord]:
     with time_machine.travel(T0, tick=False):
         return [

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 
 logger = logging.getLogger("services.periodic")
@@ -57,6 +58,8 @@ class Loop:
                 yield
         except skip:
             return
+        except SoftTimeLimitExceeded:  # the whole task is out of time, not this item
+            raise
         except Exception:
             self.failed.append(item_id)
             logger.exception(
@@ -105,6 +108,8 @@ def each_in_batches(
                 total += work(batch)
             loop.done += len(batch)
             continue
+        except SoftTimeLimitExceeded:
+            raise
         except Exception:
             if len(batch) == 1:
                 loop.failed.append(batch[0])
