@@ -151,6 +151,13 @@ class OfferForm(forms.Form):
         else:
             self.fields["employer"].queryset = employer_list_for_user(user=user)
 
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("salary_min"), data.get("salary_max")
+        if low is not None and high is not None and high < low:
+            self.add_error("salary_max", _("The maximum salary must not be below the minimum."))
+        return data
+
     def clean_rome_code(self):
         return self.cleaned_data["rome_code"].strip().upper()
 

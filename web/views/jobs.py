@@ -423,7 +423,7 @@ def match_detail(request, id):
 
 # The chart's geometry (presentation only: the numbers come from the report).
 CHART_W, CHART_H, CHART_TOP, CHART_BOTTOM, CHART_LEFT = 720, 300, 16, 40, 40
-CHART_COLOURS = ("#1d4ed8", "#7c3aed", "#0f766e", "#b45309", "#15803d", "#b91c1c")
+CHART_COLOURS = ("#1d4ed8", "#7c3aed", "#0e7490", "#b45309", "#15803d", "#b91c1c")
 
 
 def _nice_max(value: int) -> int:

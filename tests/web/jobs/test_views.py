@@ -159,7 +159,7 @@ def test_offer_salary_range_refused_beside_the_field(world, console, web_client)
         _offer_form(world.employer_a, salary_min="2500", salary_max="1800"),
     )
     assert response.status_code == 200
-    assert b"form-errors" in response.content or b"field-error" in response.content
+    assert b'id="id_salary_max_error"' in response.content
     assert Offer.objects.count() == 0
 
 
