@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 import time_machine
+from prometheus_client import REGISTRY
 
 from services.core import periodic, tasks
 from services.core.models import IdempotencyRecord
@@ -32,6 +33,10 @@ def test_a_failing_item_is_rolled_back_alone_logged_and_counted(world, caplog):
     assert names == {world.landlord_a.pk: world.landlord_a.name, world.landlord_b.pk: "Renamed"}
     assert (loop.done, loop.failed) == (1, [world.landlord_a.pk])
     assert failed_ids(caplog, "test.rename") == [str(world.landlord_a.pk)]
+    counted = REGISTRY.get_sample_value(
+        "voisinage_periodic_item_failures_total", {"task": "test.rename"}
+    )
+    assert counted == 1  # what /metrics shows
     assert "ValueError: this one cannot be processed" in caplog.text  # the traceback
 
 

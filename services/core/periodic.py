@@ -23,10 +23,18 @@ from typing import Any, TypeVar
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
+from prometheus_client import Counter
 
 logger = logging.getLogger("services.periodic")
 
 Item = TypeVar("Item")
+
+# Served at /metrics with the other counters (backend/observability/metrics.py).
+ITEM_FAILURES = Counter(
+    "voisinage_periodic_item_failures_total",
+    "Items a periodic task could not process (each logged with its id; the others went on).",
+    ["task"],
+)
 
 
 class Loop:
@@ -62,6 +70,7 @@ class Loop:
             raise
         except Exception:
             self.failed.append(item_id)
+            ITEM_FAILURES.labels(task=self.task).inc()
             logger.exception(
                 "periodic task %s: item %s failed (%d failed so far in this run)",
                 self.task,
@@ -113,6 +122,7 @@ def each_in_batches(
         except Exception:
             if len(batch) == 1:
                 loop.failed.append(batch[0])
+                ITEM_FAILURES.labels(task=task).inc()
                 logger.exception("periodic task %s: item %s failed", task, batch[0])
                 continue
         for one in batch:
