@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.filters import UPDATED_SINCE
 from api.idempotency import idempotent
 from api.pagination import CursorPagination
 from api.permissions import STAFF, TENANT, IsTenant, PerAction
@@ -41,11 +42,15 @@ def _parse(serializer_class, data):
 MISSION_FILTERS = [
     OpenApiParameter("category", str, enum=[c for c, _label in Mission.Category.choices]),
     OpenApiParameter("residence", OpenApiTypes.UUID),
-    OpenApiParameter("date", OpenApiTypes.DATE, description="Missions with a slot that day."),
+    OpenApiParameter(
+        "date",
+        OpenApiTypes.DATE,
+        description="Missions with a slot that day (within 10 years of today).",
+    ),
     OpenApiParameter("status", str, description="Staff: filter by status."),
     OpenApiParameter("lat", OpenApiTypes.NUMBER, description="With lng: nearest first."),
     OpenApiParameter("lng", OpenApiTypes.NUMBER),
-    OpenApiParameter("updated_since", OpenApiTypes.DATETIME),
+    UPDATED_SINCE,
 ]
 
 
@@ -249,7 +254,7 @@ class SlotViewSet(_Lookup, viewsets.GenericViewSet):
 SIGNUP_FILTERS = [
     OpenApiParameter("slot", OpenApiTypes.UUID, description="Staff: the sign-ups of one slot."),
     OpenApiParameter("status", str, enum=[c for c, _label in Signup.Status.choices]),
-    OpenApiParameter("updated_since", OpenApiTypes.DATETIME),
+    UPDATED_SINCE,
 ]
 
 
