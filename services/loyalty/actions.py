@@ -865,26 +865,28 @@ def reward_redeem(
         if done is not None:
             return done
     _check_available(reward, now)
-    # Unlocked reads of committed state: refusals that need no lock (the locked re-checks
-    # below decide; these only spare a doomed request the reservation and the writes).
-    account_id, balance = next(
-        iter(Account.objects.filter(tenant_id=tenant.pk).order_by().values_list("pk", "balance")),
-        (None, 0),
-    )
-    if balance < reward.cost_points:
-        raise InsufficientPoints(extra={"balance": balance, "cost": reward.cost_points})
-    limit = reward.limit_per_tenant
-    if limit is not None and _limit_count(account_id=account_id, reward=reward) >= limit:
-        raise LimitReached()
     outermost = not transaction.get_connection().in_atomic_block
     reserved = False
-    if outermost:
+    if outermost:  # a sold-out reward is refused by this first statement
         if not _reward_reserve_one(reward=reward):
             raise OutOfStock()
         reserved = reward.stock is not None or reward.kind == Reward.Kind.POOL_CODE
     elif reward.stock == 0:  # a hint from the caller's read; _reward_take_one decides
         raise OutOfStock()
     try:
+        # Unlocked reads of committed state: refusals that need no lock (the locked
+        # re-checks decide; these spare a doomed request the writes).
+        account_id, balance = next(
+            iter(
+                Account.objects.filter(tenant_id=tenant.pk).order_by().values_list("pk", "balance")
+            ),
+            (None, 0),
+        )
+        if balance < reward.cost_points:
+            raise InsufficientPoints(extra={"balance": balance, "cost": reward.cost_points})
+        limit = reward.limit_per_tenant
+        if limit is not None and _limit_count(account_id=account_id, reward=reward) >= limit:
+            raise LimitReached()
         for _attempt in range(5):
             try:
                 with transaction.atomic():

@@ -157,7 +157,10 @@ def test_a_burst_on_the_last_units_sells_each_once_and_rolls_back_the_rest():
         + [lambda: actions.reward_redeem(tenant=poor, reward=fresh(reward))]
     )
 
-    assert outcomes == Counter({"ok": 5, "out_of_stock": 25, "insufficient_points": 1})
+    # The poor tenant hears insufficient_points, or out_of_stock once the units are gone.
+    assert outcomes["ok"] == 5
+    assert outcomes["out_of_stock"] + outcomes["insufficient_points"] == 26
+    assert outcomes["insufficient_points"] <= 1
     assert fresh(reward).stock == 0
     assert Redemption.objects.count() == 5
     assert Notification.objects.filter(kind="loyalty.redemption_issued").count() == 5
