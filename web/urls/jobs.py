@@ -21,7 +21,7 @@ urlpatterns = [
         name="candidate_suggest",
     ),
     path("rome/", jobs.rome_search, name="rome_search"),
-    path("matches/", jobs.pipeline, name="pipeline"),
+    path("matches/", jobs.pipeline, name="matches"),
     path("matches/<uuid:id>/", jobs.match_detail, name="match_detail"),
     path("matches/<uuid:id>/propose/", jobs.match_propose, name="match_propose"),
     path("employers/", jobs.employer_list, name="employers"),

@@ -122,3 +122,35 @@ def test_staff_of_one_landlord_cannot_open_anothers_offer_by_url(page, live_serv
         assert page.get_by_text("Offre réservée au bailleur A").count() == 0
     page.goto("/console/jobs/offers/")
     assert page.get_by_text("Offre réservée au bailleur A").count() == 0
+
+
+UNLABELLED = """() => [...document.querySelectorAll(
+    'input:not([type=hidden]), select, textarea')].filter(
+    el => el.labels.length === 0 && !el.getAttribute('aria-label')).map(el => el.name)"""
+
+
+def test_jobs_pages_are_labelled_titled_and_fit_a_phone(page, live_server, world, console):
+    ensure_rome_reference()
+    offer = OfferFactory(employer=world.employer_a, owner_landlord=world.landlord_a)
+    JobProfileFactory(tenant=world.tenant_a2)
+    match = MatchFactory(tenant=world.tenant_a, offer=offer)
+    sign_in(page, live_server, console.advisor_a.user)
+    page.set_viewport_size({"width": 360, "height": 740})
+    for path in (
+        "/console/jobs/offers/",
+        "/console/jobs/offers/new/",
+        f"/console/jobs/offers/{offer.public_id}/",
+        f"/console/jobs/offers/{offer.public_id}/edit/",
+        f"/console/jobs/offers/{offer.public_id}/candidates/",
+        "/console/jobs/matches/",
+        f"/console/jobs/matches/{match.public_id}/",
+        "/console/jobs/employers/",
+        "/console/jobs/employers/new/",
+        f"/console/jobs/employers/{world.employer_a.public_id}/",
+        "/console/jobs/stats/",
+    ):
+        response = page.goto(path)
+        assert response.status == 200, path
+        assert page.evaluate(UNLABELLED) == [], path
+        assert page.locator("h1").count() == 1, path
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, path
