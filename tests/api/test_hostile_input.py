@@ -33,6 +33,8 @@ from tests.api.authz.base import OK, ROLES
 from tests.api.test_authorization_matrix import EXPECTATIONS, _walk
 from tests.conftest import client_for
 from tests.factories.jobs import JobProfileFactory, OfferFactory
+from tests.factories.loyalty import RewardFactory
+from tests.factories.notifications import NotificationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -408,3 +410,50 @@ def test_a_tenancy_file_with_absurd_dates_rejects_those_lines(world):
     assert response.status_code == 200
     assert [r["tenant_reference"] for r in response.json()["created"]] == ["LOC-200"]
     assert [r["line"] for r in response.json()["rejected"]] == [3, 4]
+
+
+# --- Cursors: forged ones refused, the ones we issue still followed -------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "cursor"),
+    [
+        ("/api/v1/loyalty/rewards/", "cD1hYmM="),  # p=abc on an integer key: was a ValueError
+        ("/api/v1/residences/", "cD0A"),  # p=NUL: PostgreSQL refused it, a 500
+        ("/api/v1/notifications/", _cursor("p=2026-13-45 25:00:00")),
+        ("/api/v1/loyalty/rewards/", _cursor("p=" + "9" * 25)),
+    ],
+)
+def test_the_reported_forged_cursors_are_a_400(world, url, cursor):
+    RewardFactory(landlord=world.landlord_a)
+    user = world.staff_a.user if "residences" in url else world.tenant_a.user
+    response = client_for(user).get(url, {"cursor": cursor})
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_cursor"
+    assert set(response.json()["fields"]) == {"cursor"}
+
+
+def _walk_pages(client, url) -> list[str]:
+    seen, response = [], client.get(url)
+    for _page in range(10):  # bounded: a refused cursor must fail, not loop
+        assert response.status_code == 200, response.content
+        seen += [row["id"] for row in response.json()["results"]]
+        if not response.json()["next"]:
+            return seen
+        response = client.get(response.json()["next"])
+    raise AssertionError("more pages than rows")
+
+
+def test_the_cursors_we_issue_are_followed_on_every_kind_of_key(world):
+    """Integer (rewards' cost), text (residences' name), date-time (notifications)."""
+    for points in (10, 20, 30):
+        RewardFactory(landlord=world.landlord_a, cost_points=points)
+    for _ in range(3):
+        NotificationFactory(recipient=world.tenant_a.user)
+    tenant, staff = client_for(world.tenant_a.user), client_for(world.staff_a.user)
+    assert len(_walk_pages(tenant, "/api/v1/loyalty/rewards/?page_size=1")) == 3
+    assert len(_walk_pages(tenant, "/api/v1/notifications/?page_size=1")) == 3
+    assert len(_walk_pages(staff, "/api/v1/residences/?page_size=1")) == 2
+    last = staff.get("/api/v1/residences/?page_size=1").json()["next"]
+    previous = staff.get(last).json()["previous"]
+    assert staff.get(previous).status_code == 200
