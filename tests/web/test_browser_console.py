@@ -82,3 +82,30 @@ def test_language_can_be_switched_to_english_and_back(page, live_server):
     page.get_by_label("Language").select_option("fr")
     page.get_by_role("button", name="Change").click()
     assert page.get_by_role("heading", name="Aujourd’hui").is_visible()
+
+
+CONSOLE_PAGES = (
+    "/console/",
+    "/console/password/",
+    "/console/tenancies/",
+    "/console/tenancies/new/",
+    "/console/tenancies/import/",
+    "/console/announcements/",
+    "/console/announcements/new/",
+)
+
+UNLABELLED = """() => [...document.querySelectorAll(
+    'input:not([type=hidden]), select, textarea')].filter(
+    el => el.labels.length === 0 && !el.getAttribute('aria-label')).map(el => el.name)"""
+
+
+@pytest.mark.parametrize("path", CONSOLE_PAGES)
+def test_console_page_is_labelled_titled_and_fits_a_phone(page, live_server, world, path):
+    sign_in(page, live_server, world.staff_a.user)
+    page.set_viewport_size({"width": 360, "height": 740})
+    response = page.goto(path)
+    assert response.status == 200
+    assert page.evaluate(UNLABELLED) == []
+    assert page.locator("h1").count() == 1
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
