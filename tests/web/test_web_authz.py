@@ -84,3 +84,29 @@ def test_console_route_answers_each_role_as_expected(world, console, key, role):
     assert _outcome(response) == case.expect[role], (
         f"{method or 'GET'} {url} as {role}: {response.status_code}"
     )
+
+
+PUBLIC_VIEWS = {"login_view", "logout_view", "set_language"}
+
+
+def test_every_console_view_but_sign_in_out_and_language_requires_staff():
+    from web.access import StaffRequiredMixin
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            else:
+                yield prefix + str(p.pattern), p.callback
+
+    unguarded = []
+    for pattern, callback in walk(get_resolver().url_patterns):
+        if not pattern.startswith("console/") or callback.__name__ in PUBLIC_VIEWS:
+            continue
+        view_class = getattr(callback, "view_class", None)
+        guarded = getattr(callback, "staff_roles", None) or (
+            view_class is not None and issubclass(view_class, StaffRequiredMixin)
+        )
+        if not guarded:
+            unguarded.append(pattern)
+    assert not unguarded, f"console views without staff_required/StaffRequiredMixin: {unguarded}"
