@@ -58,6 +58,15 @@ MAYBE_INVALID_CURSORS = [
     _cursor("p=9999-12-31T23:59:59-14:00"),
     _cursor("o=" + "9" * 30 + "&p=1"),
 ]
+BROKEN_MULTIPART = [
+    (b"x", "multipart/form-data"),  # no boundary
+    (b"garbage\x00", "multipart/form-data; boundary=b"),
+    (
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="a\x00.csv"\r\n'
+        b"Content-Type: text/csv\r\n\r\nx\x00y\r\n--b--\r\n",
+        "multipart/form-data; boundary=b",
+    ),
+]
 # Query parameters that views read whether or not the schema lists them for this route.
 COMMON_QUERY = ("q", "status", "tenant", "offer", "since", "until", "rome", "contract", "max_km")
 
@@ -226,6 +235,10 @@ def _attack_list(client, method, url, operation, context):
 
 
 def _attack_body(client, method, url, operation, base_body, context):
+    if "multipart/form-data" in operation.get("requestBody", {}).get("content", {}):
+        for raw, content_type in BROKEN_MULTIPART:
+            response = client.generic(method, url, raw, content_type=content_type)
+            _error(response, f"{context} multipart {raw[:40]!r}")
     schema = _json_body_schema(operation)
     deep = _send(client, method, url, raw=DEEP_BODY)
     if schema is None:
