@@ -1,0 +1,442 @@
+"""Chaos benchmark: the production topology under load while its dependencies fail in turn.
+
+Starts a private Redis (append-only, as in compose.yaml), a fake FCM (bench/fake_fcm.py),
+gunicorn with 3 workers (backend/gunicorn_conf.py), 2 Celery workers and beat, all on the
+local PostgreSQL. Load threads browse as tenants (GET /api/v1/me/, the inbox), register
+devices (writes) and, as staff, post an announcement to every tenant now and then. Faults,
+one phase each: Redis stopped, one worker SIGKILLed in the middle of a fan-out, every
+database connection cut repeatedly. Then it waits until the outbox settles and checks the
+database against what the API answered.
+
+Printed per phase: requests answered (2xx) and failed (by status, or the exception), and
+the time from the end of the fault to the last failed request. At the end: writes lost
+(a 2xx device registration or announcement missing), pushes lost (a delivery of an accepted
+announcement neither sent nor failed for a reason), pushes duplicated (FCM accepted more
+messages than deliveries sent), and how long the outbox took to settle.
+
+Not covered here: FCM answering 503 for minutes (the fake has no outage switch; retries
+and TTL are tested in tests/notifications/).
+
+    .venv/bin/python bench/chaos.py                     # 1,000 tenants, 20 s phases
+    .venv/bin/python bench/chaos.py --tenants 5000 --phase-seconds 60
+
+DATABASE_URL default postgres://postgres@127.0.0.1:5432/vsg_ops_chaos (created if missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.fake_fcm import FakeFcmProcess, service_account_info  # noqa: E402
+from bench.push_fanout import ensure_database, seed, setup_django  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Processes:
+    def __init__(self, env: dict, tmp: Path, redis_port: int) -> None:
+        self.env, self.tmp, self.redis_port = env, tmp, redis_port
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str, argv: list[str]) -> None:
+        log = open(self.tmp / f"{name}.log", "a")  # noqa: SIM115
+        self.procs[name] = subprocess.Popen(
+            argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+
+    def redis(self) -> None:
+        self.start(
+            "redis",
+            [
+                "redis-server",
+                "--port",
+                str(self.redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.tmp),
+                "--appendonly",
+                "yes",
+                "--save",
+                "",
+            ],
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.redis_port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("redis did not start")
+
+    def worker(self, name: str) -> None:
+        self.start(
+            name,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "backend",
+                "worker",
+                "-n",
+                f"{name}@%h",
+                "-Q",
+                self.env["BENCH_QUEUE"],
+                "--concurrency",
+                "2",
+                "--without-gossip",
+                "--without-mingle",
+                "-l",
+                "warning",
+            ],
+        )
+
+    def stop(self, name: str, sig=signal.SIGTERM) -> None:
+        proc = self.procs.pop(name)
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def stop_all(self) -> None:
+        for name in list(self.procs):
+            self.stop(name)
+
+
+class Load:
+    """Threads sending requests; every outcome is recorded with the phase it fell in."""
+
+    def __init__(self, base: str, tenant_tokens: list[str], staff_token: str) -> None:
+        self.base, self.tenant_tokens, self.staff_token = base, tenant_tokens, staff_token
+        self.phase = "warm-up"
+        self.results: list[tuple[float, str, str, str]] = []  # (t, phase, kind, outcome)
+        self.devices: list[str] = []  # tokens registered with a 2xx
+        self.announcements: list[str] = []  # ids answered 202
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+
+    def call(self, method: str, path: str, token: str, body: dict | None = None):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            self.base + path,
+            data=data,
+            method=method,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/json",
+                "Host": "127.0.0.1",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return str(response.status), json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return str(error.code), None
+        except OSError as error:
+            return type(error).__name__, None
+
+    def record(self, kind: str, outcome: str) -> None:
+        with self.lock:
+            self.results.append((time.monotonic(), self.phase, kind, outcome))
+
+    def tenant(self) -> None:
+        while not self.stopping.is_set():
+            token = random.choice(self.tenant_tokens)
+            if random.random() < 0.2:
+                identifier = f"chaos-{uuid.uuid4().hex}-{'c' * 100}"
+                status, _ = self.call(
+                    "POST", "/api/v1/devices/", token, {"token": identifier, "platform": "android"}
+                )
+                self.record("device", status)
+                if status.startswith("2"):
+                    with self.lock:
+                        self.devices.append(identifier)
+            else:
+                path = random.choice(["/api/v1/me/", "/api/v1/notifications/"])
+                status, _ = self.call("GET", path, token)
+                self.record("read", status)
+            time.sleep(0.05)
+
+    def staff(self, every: float) -> None:
+        while not self.stopping.wait(every):
+            self.announce()
+
+    def announce(self) -> None:
+        status, body = self.call(
+            "POST",
+            "/api/v1/announcements/",
+            self.staff_token,
+            {"title": "Coupure d'eau", "body": f"Jeudi de 9 h à 12 h ({self.phase})."},
+        )
+        self.record("announcement", status)
+        if status.startswith("2"):
+            with self.lock:
+                self.announcements.append(body["id"])
+
+
+def wait_until_serving(url: str, *, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            request = urllib.request.Request(url, headers={"Host": "127.0.0.1"})
+            with urllib.request.urlopen(request, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer in {timeout:.0f} s")
+
+
+def cut_database_connections(database: str) -> int:
+    import psycopg
+    from django.db import connection
+
+    params = connection.settings_dict
+    with psycopg.connect(
+        dbname="postgres",
+        user=params["USER"],
+        host=params["HOST"] or None,
+        port=params["PORT"] or None,
+        password=params["PASSWORD"] or None,
+        autocommit=True,
+    ) as admin:
+        rows = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            [database],
+        ).fetchall()
+    return len(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tenants", type=int, default=1000)
+    parser.add_argument("--phase-seconds", type=float, default=20.0)
+    parser.add_argument("--announce-every", type=float, default=6.0)
+    parser.add_argument("--settle", type=float, default=480.0)
+    args = parser.parse_args()
+
+    database_url = os.environ.get(
+        "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/vsg_ops_chaos"
+    )
+    ensure_database(database_url)
+    tmp = Path(tempfile.mkdtemp(prefix="chaos-"))
+    redis_port, api_port = free_port(), free_port()
+    redis_url = f"redis://127.0.0.1:{redis_port}/0"
+
+    with FakeFcmProcess(latency_ms=20) as fake:
+        key_file = tmp / "service-account.json"
+        key_file.write_text(json.dumps(service_account_info(token_uri=f"{fake.url}/token")))
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "CELERY_BROKER_URL": redis_url,
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "FIREBASE_CREDENTIALS": str(key_file),
+            "FCM_ENDPOINT": fake.url,
+            "BENCH_QUEUE": f"chaos-{uuid.uuid4().hex[:6]}",
+            "PYTHONPATH": str(ROOT),
+            "ALLOWED_HOSTS": "localhost,127.0.0.1",
+            "WEB_CONCURRENCY": "3",
+            "GUNICORN_BIND": f"127.0.0.1:{api_port}",
+            "CONN_MAX_AGE": "60",
+        }
+        setup_django(env)
+        from notifications.models import Announcement, Delivery, Device
+        from services.accounts.models import Tenant
+        from services.accounts.tokens import issue_tokens
+
+        staff_user, landlord = seed(args.tenants)
+        tenants = list(Tenant.objects.filter(landlord=landlord).select_related("user")[:50])
+        load = Load(
+            f"http://127.0.0.1:{api_port}",
+            [issue_tokens(t.user)["access"] for t in tenants],
+            issue_tokens(staff_user)["access"],
+        )
+
+        procs = Processes(env, tmp, redis_port)
+        procs.redis()
+        procs.start(
+            "api",
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "backend.wsgi:application",
+                "--config",
+                "python:backend.gunicorn_conf",
+            ],
+        )
+        procs.worker("worker1")
+        procs.worker("worker2")
+        procs.start(
+            "beat",
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "backend",
+                "beat",
+                "-l",
+                "warning",
+                "--schedule",
+                str(tmp / "beat-schedule"),
+            ],
+        )
+        wait_until_serving(f"http://127.0.0.1:{api_port}/healthz", timeout=120)
+        time.sleep(5)  # the workers and beat boot meanwhile
+        fake.reset()
+        threads = [threading.Thread(target=load.tenant, daemon=True) for _ in range(3)]
+        threads.append(
+            threading.Thread(target=load.staff, args=(args.announce_every,), daemon=True)
+        )
+        for thread in threads:
+            thread.start()
+
+        fault_windows: dict[str, tuple[float, float]] = {}
+        started = time.monotonic()
+        try:
+            load.phase = "baseline"
+            time.sleep(args.phase_seconds)
+
+            load.phase = "redis stopped"
+            begin = time.monotonic()
+            procs.stop("redis")
+            time.sleep(args.phase_seconds)
+            procs.redis()
+            fault_windows[load.phase] = (begin, time.monotonic())
+            load.phase = "after redis"
+            time.sleep(args.phase_seconds)
+
+            load.phase = "worker killed"
+            begin = time.monotonic()
+            load.announce()
+            time.sleep(0.5)  # the fan-out is under way in one of the workers
+            procs.stop("worker1", signal.SIGKILL)
+            time.sleep(args.phase_seconds / 2)
+            procs.worker("worker1")
+            fault_windows[load.phase] = (begin, time.monotonic())
+            time.sleep(args.phase_seconds / 2)
+
+            load.phase = "database cut"
+            begin = time.monotonic()
+            database = database_url.rsplit("/", 1)[1]
+            cuts = 0
+            while time.monotonic() - begin < 10:
+                cuts += cut_database_connections(database)
+                time.sleep(0.5)
+            fault_windows[load.phase] = (begin, time.monotonic())
+            load.phase = "after database"
+            time.sleep(args.phase_seconds)
+        finally:
+            load.stopping.set()
+            for thread in threads:
+                thread.join(timeout=40)
+        load_seconds = time.monotonic() - started
+
+        # Let the outbox settle: every accepted announcement fanned out, no delivery pending.
+        settle_started = time.monotonic()
+        from django.db import connection
+
+        connection.close()
+        while time.monotonic() - settle_started < args.settle:
+            open_announcements = (
+                Announcement.objects.filter(public_id__in=load.announcements)
+                .exclude(status=Announcement.Status.DONE)
+                .count()
+            )
+            pending = Delivery.objects.filter(status=Delivery.Status.PENDING).count()
+            if open_announcements == 0 and pending == 0:
+                break
+            time.sleep(2)
+        settled_after = time.monotonic() - settle_started
+        time.sleep(2)
+        stats = fake.stats()
+        procs.stop_all()
+
+        # --- the checks, against the database
+        found_announcements = Announcement.objects.filter(public_id__in=load.announcements)
+        announcements_lost = len(load.announcements) - found_announcements.count()
+        devices_lost = (
+            len(load.devices) - Device.objects.filter(identifier__in=load.devices).count()
+        )
+        accepted = Delivery.objects.filter(
+            notification__link_id__in=[str(a) for a in load.announcements]
+        )
+        by_status = collections.Counter(accepted.values_list("status", flat=True))
+        pushes_lost = by_status.get("pending", 0)
+        sent_total = Delivery.objects.filter(status=Delivery.Status.SENT).count()
+        fcm_accepted = sum(stats["accepted"].values())
+        duplicated = max(0, fcm_accepted - sent_total)
+
+    print(
+        f"\nchaos: {args.tenants:,} tenants, {len(load.announcements)} announcements "
+        f"accepted, {len(load.results):,} requests in {load_seconds:.0f} s; logs in {tmp}"
+    )
+    print(f"{'phase':<16} {'2xx':>6} {'failed':>7}  failures by status       recovery")
+    phases = list(dict.fromkeys(phase for _, phase, _, _ in load.results))
+    for phase in phases:
+        rows = [r for r in load.results if r[1] == phase]
+        ok = sum(1 for r in rows if r[3].startswith("2"))
+        failed = collections.Counter(r[3] for r in rows if not r[3].startswith("2"))
+        recovery = ""
+        window = fault_windows.get(phase)
+        if window:
+            # The last failure between this fault's start and the next fault's.
+            starts = sorted(a for a, _ in fault_windows.values() if a > window[0])
+            until = starts[0] if starts else float("inf")
+            later = [
+                r[0] for r in load.results if window[0] <= r[0] < until and not r[3].startswith("2")
+            ]
+            recovery = f"{max(0.0, max(later) - window[1]):.1f} s" if later else "0 s"
+        failures = ", ".join(f"{k}: {v}" for k, v in sorted(failed.items())) or "-"
+        print(f"{phase:<16} {ok:>6} {sum(failed.values()):>7}  {failures:<24} {recovery}")
+    outside = sum(
+        1
+        for t, phase, _, outcome in load.results
+        if outcome.startswith("5") and not any(a <= t <= b + 30 for a, b in fault_windows.values())
+    )
+    print(f"5xx outside the fault windows (+30 s): {outside}")
+    print(f"writes lost: announcements {announcements_lost}, devices {devices_lost}")
+    print(f"deliveries of accepted announcements: {dict(by_status)}")
+    print(
+        f"pushes lost (still pending): {pushes_lost}; duplicated at FCM: {duplicated} "
+        f"(FCM accepted {fcm_accepted:,}, deliveries sent {sent_total:,})"
+    )
+    print(
+        f"outbox settled {settled_after:.0f} s after the load stopped (limit {args.settle:.0f} s)"
+    )
+
+
+if __name__ == "__main__":
+    main()
