@@ -12,8 +12,15 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
+from notifications.services import announcement_create
 from services.accounts.models import Staff
+from services.jobs.models import Match
+from services.loyalty.actions import reward_redeem
+from services.volunteering.models import Mission, Signup
 from tests.factories import StaffFactory
+from tests.factories.jobs import MatchFactory, OfferFactory
+from tests.factories.loyalty import RewardFactory, give_points
+from tests.factories.volunteering import MissionFactory, SignupFactory, SlotFactory
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -85,6 +92,27 @@ def web_client_for(user) -> Client:
 @pytest.fixture
 def web_client():
     return web_client_for
+
+
+@pytest.fixture
+def busy_day(world, console):
+    """One of each to-do for landlord A (and some for B, which A must not count)."""
+    offer = OfferFactory(employer=world.employer_a)
+    MatchFactory(tenant=world.tenant_a, offer=offer, state=Match.State.PROPOSED)
+    MatchFactory(tenant=world.tenant_a2, offer=offer, state=Match.State.INTERESTED)
+    MatchFactory(tenant=world.tenant_b, offer=OfferFactory(), state=Match.State.PROPOSED)
+    slot = SlotFactory(mission=MissionFactory(landlord=world.landlord_a), capacity=1)
+    SignupFactory(slot=slot, tenant=world.tenant_a, status=Signup.Status.CONFIRMED)
+    SignupFactory(slot=slot, tenant=world.tenant_a2, status=Signup.Status.WAITLISTED)
+    MissionFactory(
+        landlord=world.landlord_a, status=Mission.Status.PROPOSED, proposed_by=world.tenant_a
+    )
+    give_points(world.tenant_a, 500)
+    reward_redeem(tenant=world.tenant_a, reward=RewardFactory(landlord=world.landlord_a))
+    give_points(world.tenant_b, 500)
+    reward_redeem(tenant=world.tenant_b, reward=RewardFactory(landlord=world.landlord_b))
+    announcement_create(author=console.admin_a.user, title="Fête", body="Samedi")
+    announcement_create(author=console.admin_b.user, title="Autre", body="B")
 
 
 # --- Browser -----------------------------------------------------------------------------
