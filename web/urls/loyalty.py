@@ -1,13 +1,23 @@
-"""The loyalty section (placeholder until it is built: replace this module's patterns)."""
+"""The loyalty section (admins and community officers): /console/loyalty/..."""
 
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from ..access import ADMIN, COMMUNITY
-from ..views.placeholder import coming_soon
+from ..views import loyalty as views
 
 app_name = "loyalty"
 
 urlpatterns = [
-    path("", coming_soon(_("Loyalty"), ADMIN, COMMUNITY), name="index"),
+    path("", views.reward_list, name="index"),
+    path("rewards/", views.reward_list, name="rewards"),
+    path("rewards/new/", views.reward_create, name="reward_create"),
+    path("rewards/<uuid:id>/", views.reward_detail, name="reward_detail"),
+    path("rewards/<uuid:id>/edit/", views.reward_edit, name="reward_edit"),
+    path("rewards/<uuid:id>/codes/", views.codes_upload, name="codes_upload"),
+    path("tenants/", views.tenant_list, name="tenants"),
+    path("tenants/<uuid:id>/", views.tenant_detail, name="tenant_detail"),
+    path("counter/", views.counter, name="counter"),
+    path("redemptions/", views.redemption_list, name="redemptions"),
+    path("reports/", views.report, name="reports"),
+    path("reports/points.csv", views.report_points_csv, name="report_points_csv"),
+    path("reports/rewards.csv", views.report_rewards_csv, name="report_rewards_csv"),
 ]

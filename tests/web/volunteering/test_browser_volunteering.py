@@ -96,6 +96,10 @@ def test_a_community_officer_creates_a_mission_publishes_it_and_takes_attendance
         assert page.locator(".vol-qr svg").is_visible()
         screenshot(page, "volunteering-checkin")
 
+    # The tenant's points appear on their loyalty page too.
+    page.goto(f"/console/loyalty/tenants/{amina.public_id}/")
+    expect(page.locator("#balance")).to_have_text("50")
+    expect(page.locator("td.number", has_text="+50")).to_be_visible()
     assert Account.objects.get(tenant=amina).balance == 50
     statuses = dict(slot.signups.values_list("tenant_id", "status"))
     assert statuses == {amina.pk: Signup.Status.ATTENDED, bruno.pk: Signup.Status.NO_SHOW}
