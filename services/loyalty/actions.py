@@ -1024,11 +1024,12 @@ def _redemption_points(*, tenant: Tenant, account_id: int, spend: Entry, reward:
                 [take, lot_id],
             )
         values = ", ".join(["(%s, %s, %s)"] * len(used))
-        cursor.execute(
-            f"INSERT INTO {quote(Consumption._meta.db_table)} (entry_id, lot_id, points) "  # noqa: S608
-            f"VALUES {values}",
-            [value for lot_id, take in used for value in (spend.pk, lot_id, take)],
-        )
+        if used:  # always, while Σ lot.remaining == balance (the audit's invariant)
+            cursor.execute(
+                f"INSERT INTO {quote(Consumption._meta.db_table)} (entry_id, lot_id, points) "  # noqa: S608
+                f"VALUES {values}",
+                [value for lot_id, take in used for value in (spend.pk, lot_id, take)],
+            )
         cursor.execute(
             f"UPDATE {account_table} SET balance = balance - %s, updated_at = %s "  # noqa: S608
             "WHERE id = %s",
