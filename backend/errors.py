@@ -5,7 +5,7 @@ from web import errors as web_errors
 
 
 def _is_web(request) -> bool:
-    return request.path == "/" or request.path.startswith("/console/")
+    return request.path == "/" or request.path.startswith(("/console/", "/espace/"))
 
 
 def handler400(request, exception=None):

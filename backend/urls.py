@@ -10,6 +10,7 @@ from web.views.landing import landing
 urlpatterns = [
     path("", landing, name="landing"),
     path("console/", include("web.urls")),
+    path("espace/", include("web.urls.employer")),  # employers, by magic link
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),

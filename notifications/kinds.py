@@ -7,6 +7,7 @@ from .registry import Category, NotificationKind, register
 PASSWORD_CHANGED = "account.password_changed"
 ANNOUNCEMENT = "announcements.announcement"
 TEST_PUSH = "account.test_push"
+SIGN_IN_LINK = "account.sign_in_link"
 
 register(
     NotificationKind(
@@ -38,6 +39,16 @@ register(
         switchable=False,
         ttl_seconds=3600,
     ),
+    NotificationKind(
+        code=SIGN_IN_LINK,
+        category=Category.ACCOUNT,
+        title=_("Your sign-in link"),
+        body=_("You asked for a link to your company's pages. Use the button below."),
+        switchable=False,
+        channels=("email",),  # only by e-mail: the person has no app
+        ttl_seconds=3600,
+        extra={"email_path": "/espace/"},
+    ),
 )
 
 CATEGORY_LABELS = {
@@ -50,3 +61,8 @@ CATEGORY_LABELS = {
 
 # Security and account messages always reach people, whatever their switches say.
 LOCKED_CATEGORIES = frozenset({Category.ACCOUNT})
+
+# E-mail, for the kinds that have that channel, when the person set no switch: on for
+# account messages and jobs (employers have no app: e-mail is how they hear of a
+# candidate), off for the rest (announcements and the like are not worth an e-mail unasked).
+EMAIL_ON_BY_DEFAULT = frozenset({Category.ACCOUNT, Category.JOBS})

@@ -120,12 +120,53 @@ class Delivery(models.Model):
         return f"delivery {self.pk} {self.status}"
 
 
+class EmailDelivery(models.Model):
+    """The e-mail outbox: one message for one notification, written with the inbox row.
+
+    Claimed before it is sent (a lease), like a push `Delivery`, so a task run twice or the
+    sweep racing a task sends it once. The address and the sender (the landlord's name) are
+    kept as they were when the notification was written.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENT = "sent"
+        FAILED = "failed"  # permanent: refused address (5xx), no address, or TTL passed
+
+    notification = models.OneToOneField(
+        Notification, on_delete=models.CASCADE, related_name="email_delivery"
+    )
+    to_address = models.EmailField()
+    language = models.CharField(max_length=10, blank=True)
+    sender_name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error_code = models.CharField(max_length=40, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "e-mail deliveries"
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"e-mail {self.pk} {self.status}"
+
+
 class Preference(models.Model):
     """A switch a user turned off (or back on); no row means on."""
 
     class Channel(models.TextChoices):
         PUSH = "push", _("Push")
         INBOX = "inbox", _("Inbox")
+        EMAIL = "email", _("E-mail")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_prefs"

@@ -18,6 +18,7 @@ from django.db import transaction
 SEND_DELIVERIES = "notifications.send_deliveries"
 FAN_OUT_ANNOUNCEMENT = "notifications.fan_out_announcement"
 SWEEP_PENDING_DELIVERIES = "notifications.sweep_pending_deliveries"
+SEND_EMAILS = "notifications.send_emails"
 
 BATCH = 500  # ids per task: one FCM send_each batch at most
 
@@ -45,3 +46,14 @@ def announcement_fan_out(announcement_id: int) -> None:
 
 def announcement_fan_out_on_commit(announcement_id: int) -> None:
     transaction.on_commit(partial(signature(FAN_OUT_ANNOUNCEMENT, args=(announcement_id,)).delay))
+
+
+def emails_send(email_ids: Sequence[int], *, countdown: float | None = None) -> None:
+    for chunk in chunks(email_ids):
+        signature(SEND_EMAILS, args=(chunk,)).apply_async(countdown=countdown)
+
+
+def emails_send_on_commit(email_ids: Sequence[int]) -> None:
+    """After the caller's transaction commits (a rollback sends nothing)."""
+    for chunk in chunks(email_ids):
+        transaction.on_commit(partial(signature(SEND_EMAILS, args=(chunk,)).delay))

@@ -25,10 +25,10 @@ class NotificationKind:
     title: Any  # gettext_lazy text with {placeholders} filled from `params`
     body: Any
     switchable: bool = True
-    channels: tuple[str, ...] = ("inbox", "push")
+    channels: tuple[str, ...] = ("inbox", "push")  # and "email" (see email.py)
     link_type: str | None = None  # the app screen the deep link opens, e.g. "mission"
     ttl_seconds: int = 4 * 24 * 3600
-    extra: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)  # "email_path": the e-mail button's page
 
 
 _kinds: dict[str, NotificationKind] = {}

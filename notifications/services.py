@@ -17,14 +17,14 @@ from django.utils.translation import gettext_lazy as _
 from services.core import clock
 from services.core.errors import invalid
 
-from . import audience, outbox, registry
+from . import audience, email, outbox, registry
 from .devices import (  # noqa: F401  (callers register and remove devices here)
     MAX_ACTIVE_DEVICES,
     device_deactivate,
     device_deactivate_for_logout,
     device_register,
 )
-from .kinds import ANNOUNCEMENT, LOCKED_CATEGORIES
+from .kinds import ANNOUNCEMENT, CATEGORY_LABELS, EMAIL_ON_BY_DEFAULT, LOCKED_CATEGORIES
 from .models import Announcement, Delivery, Device, Notification, Preference
 
 if TYPE_CHECKING:  # accounts is above notifications: its types only
@@ -51,6 +51,20 @@ def _switched_off(user_ids: Sequence[int], category: str) -> dict[int, set[str]]
     return off
 
 
+def _email_wanted(user_ids: Sequence[int], category: str, *, locked: bool) -> set[int]:
+    """Who gets e-mail for this category: a switch each person set, else the category's
+    default (EMAIL_ON_BY_DEFAULT); a locked category reaches everyone."""
+    if locked:
+        return set(user_ids)
+    default = category in EMAIL_ON_BY_DEFAULT
+    chosen = dict(
+        Preference.objects.filter(
+            user_id__in=user_ids, category=category, channel=Preference.Channel.EMAIL
+        ).values_list("user_id", "enabled")
+    )
+    return {user_id for user_id in user_ids if chosen.get(user_id, default)}
+
+
 @dataclass(frozen=True)
 class _Planned:
     """One recipient's inbox row, before it is written."""
@@ -60,10 +74,15 @@ class _Planned:
     body: str
     in_inbox: bool
     push: bool
+    email: bool = False
 
 
 def _plan(
-    spec: registry.NotificationKind, recipients: Sequence[tuple[int, str]], params: dict
+    spec: registry.NotificationKind,
+    recipients: Sequence[tuple[int, str]],
+    params: dict,
+    *,
+    with_email: bool = False,
 ) -> list[_Planned]:
     """The rules of notify(), for (user id, language) pairs: one row per person, rendered
     in their language (once per language), minus those who switched both channels off."""
@@ -74,13 +93,19 @@ def _plan(
         return []
     locked = not spec.switchable or spec.category in LOCKED_CATEGORIES
     off = {} if locked else _switched_off(list(languages), spec.category)
+    emailed = (
+        _email_wanted(list(languages), spec.category, locked=locked)
+        if with_email and "email" in spec.channels
+        else set()
+    )
     rendered: dict[str, tuple[str, str]] = {}
     planned = []
     for user_id, language in languages.items():
         user_off = off.get(user_id, set())
         inbox = "inbox" in spec.channels and "inbox" not in user_off
         push = "push" in spec.channels and "push" not in user_off
-        if not (inbox or push):
+        mail = user_id in emailed
+        if not (inbox or push or mail):
             continue
         language = language or "fr"
         if language not in rendered:
@@ -89,7 +114,7 @@ def _plan(
                 _render(spec.body, language, params),
             )
         title, body = rendered[language]
-        planned.append(_Planned(user_id, title, body, inbox, push))
+        planned.append(_Planned(user_id, title, body, inbox, push, mail))
     return planned
 
 
@@ -100,6 +125,7 @@ def notify(
     params: dict | None = None,
     link_id: Any = None,
     data: dict | None = None,
+    sender: str = "",
 ) -> list[Notification]:
     """Write one inbox row per recipient, rendered in that recipient's language, and one
     pending delivery per active device of those who get push.
@@ -108,9 +134,18 @@ def notify(
     scheduled on commit). `params` fill the kind's {placeholders}; `link_id` is the deep
     link's object id (a public UUID). Recipients who switched both channels off for a
     switchable kind get nothing; the returned list holds the rows written.
+
+    A kind with the "email" channel also writes one pending e-mail per recipient who gets
+    it (email.py), sent after commit; `sender` is the name shown in it (the landlord's).
     """
     spec = registry.get(kind)
-    planned = _plan(spec, [(u.pk, getattr(u, "language", None)) for u in recipients], params or {})
+    recipients = list(recipients)
+    planned = _plan(
+        spec,
+        [(u.pk, getattr(u, "language", None)) for u in recipients],
+        params or {},
+        with_email=True,
+    )
     if not planned:
         return []
     link = str(link_id) if link_id is not None else ""
@@ -133,6 +168,14 @@ def notify(
     )
     push_users = {row.user_id for row in planned if row.push}
     _queue_pushes([n.pk for n in created if n.recipient_id in push_users], spec.ttl_seconds)
+    mail_users = {row.user_id for row in planned if row.email}
+    if mail_users:
+        users = {u.pk: u for u in recipients}
+        email.queue(
+            [(n, users[n.recipient_id]) for n in created if n.recipient_id in mail_users],
+            ttl_seconds=spec.ttl_seconds,
+            sender=sender,
+        )
     return created
 
 
@@ -255,6 +298,17 @@ def preferences_update(*, user: User, switches: Sequence[dict]) -> None:
         Preference.objects.update_or_create(
             user=user, category=category, channel=channel, defaults={"enabled": enabled}
         )
+
+
+def category_label(category: str) -> str:
+    return str(CATEGORY_LABELS.get(category, category))
+
+
+def email_enabled(*, user: User, category: str) -> bool:
+    """Whether this person gets this category's e-mails (their switch, else the default)."""
+    if category in LOCKED_CATEGORIES:
+        return True
+    return user.pk in _email_wanted([user.pk], category, locked=False)
 
 
 # --------------------------------------------------------------------------- announcements

@@ -6,7 +6,7 @@ from celery import shared_task
 
 from services.core import periodic
 
-from . import dispatch, outbox, selectors, services
+from . import dispatch, email, outbox, selectors, services
 
 SWEEP_EVERY_SECONDS = 60.0
 # A fan-out saves its progress every chunk (seconds apart): this long without is a lost one.
@@ -16,6 +16,11 @@ ANNOUNCEMENT_IDLE = timedelta(minutes=5)
 @shared_task(name=outbox.SEND_DELIVERIES, ignore_result=True)
 def send_deliveries(delivery_ids: list[int]) -> dict:
     return dispatch.deliver(delivery_ids)
+
+
+@shared_task(name=outbox.SEND_EMAILS, ignore_result=True)
+def send_emails(email_ids: list[int]) -> dict:
+    return email.deliver(email_ids)
 
 
 @shared_task(name=outbox.FAN_OUT_ANNOUNCEMENT, ignore_result=True)
@@ -47,7 +52,15 @@ def sweep_pending_deliveries() -> int:
         id_of=lambda chunk: f"deliveries {chunk[0]}..{chunk[-1]}",
         atomic=False,
     )
-    return handed_over
+    # E-mails left due (a lost task, a retry's countdown passed): the same hand-over.
+    emails, _loop = periodic.each(
+        outbox.chunks(email.due_ids()),
+        lambda chunk: outbox.emails_send(chunk) or len(chunk),
+        task="notifications.sweep: e-mails",
+        id_of=lambda chunk: f"e-mails {chunk[0]}..{chunk[-1]}",
+        atomic=False,
+    )
+    return handed_over + emails
 
 
 # Collected by backend/celery.py for beat: {entry name: entry}.

@@ -224,6 +224,23 @@ FCM_CONCURRENCY = env.int("FCM_CONCURRENCY", default=100)
 FCM_HTTP_TIMEOUT = env.float("FCM_HTTP_TIMEOUT", default=10)
 NOTIFICATIONS_RETRY_BASE_SECONDS = env.float("NOTIFICATIONS_RETRY_BASE_SECONDS", default=10)
 
+# E-mail (notifications/email.py): one URL, parsed by django-environ, e.g.
+# smtp+tls://user:password@smtp.example.org:587 (submission, STARTTLS) or smtp+ssl://…:465.
+# Empty: the console backend (prints messages); local settings write files under var/mail/.
+EMAIL_URL = env("EMAIL_URL", default="")
+if EMAIL_URL:
+    globals().update(env.email_url_config(EMAIL_URL))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Voisinage <no-reply@voisinage.localhost>")
+# Absolute links in e-mails (magic links, preferences): where the web pages are served.
+SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
+# Employer magic links (django-sesame): valid this long, bound to one member (the token
+# names the user and changes with their password), scoped to the employer pages.
+SESAME_MAX_AGE = env.int("EMPLOYER_MAGIC_LINK_MAX_AGE", default=7 * 24 * 3600)
+SESAME_TOKEN_NAME = "sesame"
+
 # Accounts
 ACTIVATION_CODE_TTL_DAYS = 90
 EMPLOYER_INVITATION_TTL_DAYS = 14

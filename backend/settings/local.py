@@ -12,3 +12,7 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 # A human reads the terminal: plain log lines unless LOG_FORMAT says otherwise.
 LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", default="plain")  # noqa: F405
+# E-mails as files under var/mail/ (open a magic link from there) unless EMAIL_URL is set.
+if not env("EMAIL_URL", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"  # noqa: F405

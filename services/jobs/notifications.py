@@ -28,6 +28,9 @@ KINDS = (
         title=_("A candidate for {offer}"),
         body=_("Your partner landlord proposes a candidate for {offer}. Please answer."),
         link_type="job_match",
+        # Employers have no app: e-mail (with a sign-in link) is how they hear of it.
+        channels=("inbox", "push", "email"),
+        extra={"email_path": "/espace/candidats/{link_id}/"},
     ),
     NotificationKind(
         code=PROPOSAL_REMINDER,

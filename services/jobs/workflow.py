@@ -258,6 +258,7 @@ def _effects(match: Match, *, previous: str, actor: User | None) -> None:
             kind=kinds.MATCH_PROPOSED,
             params=params,
             link_id=link,
+            sender=match.landlord.name,
         )
         # Points in the same transaction as the step: both happen or neither (idempotent key).
         loyalty.points_award(

@@ -1,0 +1,17 @@
+"""The employer pages, mounted at /espace/ (namespace `employer`): reached from the links
+in e-mails, signed in by magic link (web/views/employer.py)."""
+
+from django.urls import path
+
+from ..views import employer
+
+app_name = "employer"
+
+urlpatterns = [
+    path("", employer.candidates, name="candidates"),
+    path("candidats/<uuid:id>/", employer.candidate, name="candidate"),
+    path("lien/", employer.magic_link, name="magic_link"),
+    path("lien/nouveau/", employer.link_request, name="link_request"),
+    path("deconnexion/", employer.sign_out, name="sign_out"),
+    path("e-mails/<str:token>/", employer.email_preferences, name="email_preferences"),
+]
