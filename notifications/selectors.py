@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 
-from services.core import clock
+from services.core import clock, stamps
 
 from . import registry
 from .kinds import ANNOUNCEMENT, CATEGORY_LABELS, LOCKED_CATEGORIES
@@ -93,3 +94,32 @@ def announcement_delivery_counts(*, announcement: Announcement) -> dict[str, int
         )
     )
     return counts
+
+
+def announcement_inbox_for_user(*, user: User, limit: int = 3) -> list[Notification]:
+    """The latest announcements in the user's inbox (their rows: title and body as sent)."""
+    return list(notification_list_for_user(user=user).filter(kind=ANNOUNCEMENT)[:limit])
+
+
+def announcement_list_readable(*, user: User) -> QuerySet[Announcement]:
+    """Announcements the user may open: staff their landlord's; anyone those that reached
+    their inbox (where an announcement push's deep link leads)."""
+    if user.role == user.Role.STAFF:
+        return announcement_list_for_user(user=user)
+    received = []
+    for link_id in (
+        notification_list_for_user(user=user)
+        .filter(kind=ANNOUNCEMENT, link_type="announcement")
+        .values_list("link_id", flat=True)
+    ):
+        try:
+            received.append(uuid.UUID(link_id))
+        except ValueError:
+            continue
+    return Announcement.objects.filter(public_id__in=received).order_by("-created_at", "-id")
+
+
+def home_stamps(*, user: User) -> dict:
+    """The inbox's version for the home screen's ETag (read, new or deleted rows move it)."""
+    inbox = notification_list_for_user(user=user)
+    return {"inbox_at": stamps.latest(inbox), "inbox_n": stamps.count(inbox)}

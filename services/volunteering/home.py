@@ -1,0 +1,38 @@
+"""What the tenant app's first screen shows of volunteering (a fixed number of queries)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from services.core import clock, stamps
+
+from .models import Signup
+from .selectors import signup_list_for_user
+
+if TYPE_CHECKING:
+    from services.accounts.models import User
+
+
+def home_signups(*, user: User) -> dict:
+    """My next confirmed slot, and the places offered to me from a waitlist (soonest
+    deadline first): one query."""
+    now = clock.now()
+    rows = list(
+        signup_list_for_user(user=user)
+        .filter(
+            status__in=[Signup.Status.CONFIRMED, Signup.Status.OFFERED], slot__starts_at__gt=now
+        )
+        .exclude(status=Signup.Status.OFFERED, offer_expires_at__lte=now)
+        .order_by("slot__starts_at", "id")[:20]
+    )
+    confirmed = [s for s in rows if s.status == Signup.Status.CONFIRMED]
+    offered = sorted(
+        (s for s in rows if s.status == Signup.Status.OFFERED),
+        key=lambda s: (s.offer_expires_at, s.pk),
+    )
+    return {"next_confirmed": confirmed[0] if confirmed else None, "offered": offered[:5]}
+
+
+def home_stamps(*, user: User) -> dict:
+    mine = signup_list_for_user(user=user)
+    return {"signups_at": stamps.latest(mine), "signups_n": stamps.count(mine)}
