@@ -135,6 +135,8 @@ def test_landing_page_says_what_voisinage_is_in_french_and_links_the_console_and
     assert '<html lang="fr">' in content
     assert 'href="/console/"' in content
     assert 'href="/api/docs/"' in content
+    assert 'href="/espace/lien/nouveau/"' in content
+    assert "Les employeurs répondent aux candidats" in content
 
 
 def test_unknown_console_page_is_an_html_404_and_the_api_keeps_json():
@@ -142,6 +144,7 @@ def test_unknown_console_page_is_an_html_404_and_the_api_keeps_json():
     response = Client().get("/console/nowhere/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+    assert "Retour à l’accueil de Voisinage" in response.content.decode()
     response = Client().get("/api/v1/nowhere/")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
