@@ -81,6 +81,10 @@ class MatchFilterForm(forms.Form):
     offer = forms.UUIDField(label=_("Offer"), required=False, widget=forms.HiddenInput)
 
 
+class OfferStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Offer.Status.choices)
+
+
 def _euros_to_cents(value):
     return None if value is None else int(value * 100)
 

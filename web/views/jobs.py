@@ -31,6 +31,7 @@ from ..forms.jobs import (
     MatchFilterForm,
     OfferFilterForm,
     OfferForm,
+    OfferStatusForm,
 )
 from ..pagination import paginate, querystring_without_page
 
@@ -257,6 +258,11 @@ def rome_search(request):
     return render(request, "web/jobs/_rome_results.html", _context(rome_results=results, q=q))
 
 
+def _form_refusal(form) -> DomainError:
+    """A form's first error, shown like the domain's refusals on the offer page."""
+    return DomainError(next(iter(form.errors.values()))[0])
+
+
 def _offer_page(request, offer, *, error=None, status=200):
     counts = reports.match_counts_by_state(user=request.user, offer=str(offer.public_id))
     return render(
@@ -285,10 +291,11 @@ def offer_status(request, id):
     """Publish, pause, mark filled or close: only the offer's owners may (the domain says
     so, and offers a landlord that does not own it to leave it instead)."""
     offer = _offer_or_404(request, id)
+    form = OfferStatusForm(request.POST)
+    if not form.is_valid():
+        return _offer_page(request, offer, error=_form_refusal(form), status=400)
     try:
-        actions.offer_update(
-            actor=request.user, offer=offer, data={"status": request.POST.get("status", "")}
-        )
+        actions.offer_update(actor=request.user, offer=offer, data=form.cleaned_data)
     except DomainError as exc:
         return _offer_page(request, _offer_or_404(request, id), error=exc)
     messages.success(request, _("Offer status changed."))

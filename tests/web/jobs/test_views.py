@@ -449,3 +449,17 @@ def test_community_staff_elsewhere_cannot_invite(world, console, web_client):
     )
     assert response.status_code == 404
     assert world.employer_a.invitations.count() == 0
+
+
+def test_an_absurd_status_is_a_400_on_the_offer_page(world, console, web_client):
+    offer = OfferFactory(employer=world.employer_a, owner_landlord=world.landlord_a)
+    client = web_client(console.advisor_a.user)
+    for data in ({}, {"status": "sold"}):
+        response = client.post(f"/console/jobs/offers/{offer.public_id}/status/", data)
+        assert response.status_code == 400
+        assert b"form-errors" in response.content
+    # A step the domain does not allow (published -> draft) is its refusal, on the page.
+    response = client.post(f"/console/jobs/offers/{offer.public_id}/status/", {"status": "draft"})
+    assert response.status_code == 200 and b"form-errors" in response.content
+    offer.refresh_from_db()
+    assert offer.status == Offer.Status.PUBLISHED
