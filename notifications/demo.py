@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from .email import magic_link
 from .kinds import ANNOUNCEMENT, PASSWORD_CHANGED
 from .models import Device, Notification
 from .services import notify
@@ -70,3 +72,27 @@ def seed(*, out) -> None:
         notify(recipients=[user], kind=PASSWORD_CHANGED)
         filled += 1
     out.write(f"notifications: {len(people)} demo devices, {filled} inbox(es) filled\n")
+    _print_employer_link(out)
+
+
+def _print_employer_link(out) -> None:
+    """A fresh sign-in link for a demo employer member (the e-mails they get carry the same
+    kind of link; with `make run` those e-mails are files under var/mail/)."""
+    User = get_user_model()
+    member = (
+        User.objects.filter(
+            role="employer",
+            is_active=True,
+            email__endswith=f"@{DEMO_DOMAIN}",
+            employer_member__isnull=False,
+        )
+        .order_by("email")
+        .first()
+    )
+    if member is None:
+        return
+    out.write(
+        f"employer pages: sign in as {member.email} with this link "
+        f"(valid {settings.SESAME_MAX_AGE // 86400} days; e-mails land in var/mail/):\n"
+        f"  {magic_link(member)}\n"
+    )

@@ -141,11 +141,17 @@ def _button_url(delivery: EmailDelivery) -> str:
     path = path.format(link_id=n.link_id)
     user = n.recipient
     if getattr(user, "role", "") in MAGIC_LINK_ROLES:
-        from sesame.utils import get_token  # the one place magic links are made
-
-        query = urlencode({"sesame": get_token(user, scope=MAGIC_LINK_SCOPE), "next": path})
-        return f"{settings.SITE_URL}{MAGIC_LINK_PATH}?{query}"
+        return magic_link(user, path)
     return f"{settings.SITE_URL}{path}"
+
+
+def magic_link(user, path: str = "/espace/") -> str:
+    """THE place magic links are made: a signed, time-limited token naming this user, scoped
+    to the employer pages (django-sesame), then `path` once they press Continue."""
+    from sesame.utils import get_token
+
+    query = urlencode({"sesame": get_token(user, scope=MAGIC_LINK_SCOPE), "next": path})
+    return f"{settings.SITE_URL}{MAGIC_LINK_PATH}?{query}"
 
 
 def _kind(code: str):
