@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.client import client_address
+from api.conditional import ConditionalGetMixin
 from api.idempotency import idempotent
 from api.permissions import EMPLOYER, STAFF, TENANT, IsAnyRole, PerAction, has_role, roles
 from services.accounts import actions, policies, selectors
@@ -107,7 +108,7 @@ class InvitationAcceptView(AnonymousView):
         return Response(tokens, status=status.HTTP_201_CREATED)
 
 
-class MeView(APIView):
+class MeView(ConditionalGetMixin, APIView):
     permission_classes = [IsAnyRole]
 
     @extend_schema(tags=["me"], responses={200: s.AccountsMeOutput})
@@ -157,7 +158,7 @@ class SessionsRevokeView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ResidenceViewSet(viewsets.ReadOnlyModelViewSet):
+class ResidenceViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [roles(TENANT, STAFF)]
     serializer_class = s.AccountsResidenceOutput
     lookup_field = "public_id"
@@ -170,7 +171,9 @@ class ResidenceViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema(tags=["tenancies"])
-class TenancyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class TenancyViewSet(
+    ConditionalGetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     permission_classes = [CanManageTenancies]
     serializer_class = s.AccountsTenancyOutput
     lookup_field = "public_id"
@@ -237,7 +240,9 @@ class TenancyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 
 @extend_schema(tags=["employers"])
-class EmployerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class EmployerViewSet(
+    ConditionalGetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     permission_classes = [PerAction]
     default_roles = (STAFF, EMPLOYER)
     action_roles = {

@@ -10,6 +10,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.conditional import ConditionalGetMixin
 from api.filters import UPDATED_SINCE, filter_updated_since
 from api.idempotency import idempotent
 from api.pagination import invalid_cursor
@@ -80,7 +81,7 @@ class JobsRomeView(APIView):
 # --- Profile, consents, CV ---------------------------------------------------------------
 
 
-class JobsProfileView(APIView):
+class JobsProfileView(ConditionalGetMixin, APIView):
     permission_classes = [roles(TENANT)]
 
     @extend_schema(responses=JobsProfileOutput)
@@ -152,6 +153,7 @@ def _pdf(profile) -> FileResponse:
 
 
 class JobsOfferViewSet(
+    ConditionalGetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -325,7 +327,9 @@ def _match_response(request, match, *, status=status.HTTP_200_OK, detail=True):
     )
 
 
-class JobsMatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class JobsMatchViewSet(
+    ConditionalGetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     permission_classes = [PerAction]
     action_roles = {"propose": (STAFF,), "answer": (EMPLOYER,), "cv": (TENANT, EMPLOYER)}
     serializer_class = JobsMatchOutput

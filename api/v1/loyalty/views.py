@@ -14,6 +14,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.conditional import ConditionalGetMixin
 from api.filters import UPDATED_SINCE, UpdatedSinceOnList, filter_updated_since
 from api.idempotency import idempotent
 from api.parsers import JSONParser
@@ -34,7 +35,7 @@ class UUIDLookup:
 
 
 @extend_schema(tags=["loyalty"])
-class AccountView(APIView):
+class AccountView(ConditionalGetMixin, APIView):
     permission_classes = [IsTenant]
 
     @extend_schema(responses={200: s.LoyaltyAccountOutput})
@@ -99,6 +100,7 @@ class EntryViewSet(UUIDLookup, mixins.ListModelMixin, viewsets.GenericViewSet):
 
 @extend_schema(tags=["loyalty"])
 class RewardViewSet(
+    ConditionalGetMixin,
     UUIDLookup,
     UpdatedSinceOnList,
     mixins.ListModelMixin,
@@ -199,6 +201,7 @@ class RewardViewSet(
 
 @extend_schema(tags=["loyalty"])
 class RedemptionViewSet(
+    ConditionalGetMixin,
     UUIDLookup,
     UpdatedSinceOnList,
     mixins.ListModelMixin,
@@ -281,6 +284,7 @@ class GrantView(APIView):
 
 @extend_schema(tags=["loyalty"])
 class EarningRuleViewSet(
+    ConditionalGetMixin,
     UUIDLookup,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -6,11 +6,12 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.conditional import ConditionalGetMixin
 from api.filters import UpdatedSinceFilter
 from api.idempotency import idempotent
-from api.permissions import STAFF, IsAnyRole, roles
+from api.permissions import STAFF, IsAnyRole, PerAction
 from notifications import selectors, services
-from notifications.models import Device, Notification
+from notifications.models import Announcement, Device, Notification
 
 from .serializers import (
     NotificationsAnnouncementInput,
@@ -91,8 +92,11 @@ class NotificationFilter(django_filters.FilterSet):
         return queryset.filter(read_at__isnull=value)
 
 
-class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The inbox, newest first: the source of truth that push copies."""
+class NotificationViewSet(
+    ConditionalGetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """The inbox, newest first: the source of truth that push copies. One item by its id
+    (`GET /notifications/{id}/`): where an inbox item's deep link starts."""
 
     permission_classes = [IsAnyRole]
     serializer_class = NotificationsNotificationOutput
@@ -147,14 +151,23 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(NotificationsPreferencesOutput({"preferences": switches}).data)
 
 
-class AnnouncementViewSet(viewsets.GenericViewSet):
-    """Staff tell their landlord's tenants (or some residences') something."""
+class AnnouncementViewSet(ConditionalGetMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Staff tell their landlord's tenants (or some residences') something; whoever received
+    one opens it by its id (where an announcement push's deep link leads)."""
 
-    permission_classes = [roles(STAFF)]
+    permission_classes = [PerAction]
+    action_roles = {"create": (STAFF,)}
     serializer_class = NotificationsAnnouncementOutput
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    lookup_value_converter = "uuid"
 
     def get_queryset(self):
-        return selectors.announcement_list_for_user(user=self.request.user)
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Announcement.objects.none()
+        return selectors.announcement_list_readable(user=self.request.user).prefetch_related(
+            "residences"
+        )
 
     @extend_schema(
         request=NotificationsAnnouncementInput,

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.conditional import ConditionalGetMixin
 from api.filters import UPDATED_SINCE
 from api.idempotency import idempotent
 from api.pagination import CursorPagination
@@ -56,7 +57,11 @@ MISSION_FILTERS = [
 
 @extend_schema(tags=["volunteering"])
 class MissionViewSet(
-    _Lookup, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ConditionalGetMixin,
+    _Lookup,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """T: published missions open to me; S: every mission of my landlord."""
 
@@ -121,7 +126,11 @@ class MissionViewSet(
 
 @extend_schema(tags=["volunteering"])
 class InitiativeViewSet(
-    _Lookup, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ConditionalGetMixin,
+    _Lookup,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Missions proposed by tenants: T proposes and follows its own, S approves or rejects."""
 
@@ -260,7 +269,11 @@ SIGNUP_FILTERS = [
 
 @extend_schema(tags=["volunteering"])
 class SignupViewSet(
-    _Lookup, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ConditionalGetMixin,
+    _Lookup,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """T: my sign-ups; S: sign-ups to my landlord's missions."""
 
@@ -319,7 +332,7 @@ class SignupViewSet(
         return self._render(signup)
 
 
-class RecordView(APIView):
+class RecordView(ConditionalGetMixin, APIView):
     permission_classes = [IsTenant]
 
     @extend_schema(tags=["volunteering"], responses={200: s.VolunteeringRecordOutput})
