@@ -2,10 +2,12 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class EmailLoginForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail"), max_length=254)
+    # A context: "E-mail" alone is the notification channel's name in another catalogue.
+    email = forms.EmailField(label=pgettext_lazy("sign-in form", "E-mail"), max_length=254)
     password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
 
 
