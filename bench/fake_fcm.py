@@ -7,8 +7,12 @@ bodies. Behaviour is chosen per token, so the caller knows what to expect:
   - tokens starting with "dead-": 404 UNREGISTERED, every time;
   - tokens starting with "flaky-": 503 UNAVAILABLE the first time, then accepted;
   - anything else: accepted, after `--latency-ms`.
+POST /_outage {"seconds": s, "mode": "503" | "hang"}: for the next s seconds every send
+is answered 503 UNAVAILABLE ("503"), or held `hang_seconds` (default 15, past the client's
+timeout) and then answered 503 ("hang"): FCM down for minutes, for the chaos benchmark.
 GET /_stats answers {"accepted": {token: count}, "requests": n, "unregistered": n,
-"unavailable": n, "token_requests": n}; POST /_reset clears the counters.
+"unavailable": n, "outage_rejected": n, "token_requests": n}; POST /_reset clears the
+counters (and ends an outage).
 
 Run: python bench/fake_fcm.py --port 0 --latency-ms 20   (prints "PORT <n>" when ready)
 """
@@ -89,6 +93,10 @@ class FakeFcm:
         self.unavailable = 0
         self.token_requests = 0
         self.message_counter = 0
+        self.outage_until = 0.0
+        self.outage_mode = "503"
+        self.hang_seconds = 15.0
+        self.outage_rejected = 0
 
     async def answer(self, method: str, path: str, body: bytes) -> tuple[int, dict, dict]:
         if path == "/token" and method == "POST":
@@ -106,6 +114,7 @@ class FakeFcm:
                     "requests": self.requests,
                     "unregistered": self.unregistered,
                     "unavailable": self.unavailable,
+                    "outage_rejected": self.outage_rejected,
                     "token_requests": self.token_requests,
                 },
                 {},
@@ -113,8 +122,19 @@ class FakeFcm:
         if path == "/_reset" and method == "POST":
             self.reset()
             return 200, {}, {}
+        if path == "/_outage" and method == "POST":
+            options = json.loads(body or b"{}")
+            self.outage_until = time.monotonic() + float(options.get("seconds", 60))
+            self.outage_mode = options.get("mode", "503")
+            self.hang_seconds = float(options.get("hang_seconds", 15))
+            return 200, {}, {}
         if path.endswith("/messages:send") and method == "POST":
             self.requests += 1
+            if time.monotonic() < self.outage_until:
+                self.outage_rejected += 1
+                if self.outage_mode == "hang":
+                    await asyncio.sleep(self.hang_seconds)
+                return 503, UNAVAILABLE_BODY, {}
             if self.latency:
                 await asyncio.sleep(self.latency)
             message = json.loads(body)["message"]
@@ -220,6 +240,16 @@ class FakeFcmProcess:
         import requests
 
         requests.post(f"{self.url}/_reset", timeout=30)
+
+    def outage(self, seconds: float, *, mode: str = "503", hang_seconds: float = 15.0) -> None:
+        """Every send answered 503 (or held, then 503) for the next `seconds`."""
+        import requests
+
+        requests.post(
+            f"{self.url}/_outage",
+            json={"seconds": seconds, "mode": mode, "hang_seconds": hang_seconds},
+            timeout=30,
+        )
 
     def wait_for(self, predicate, *, timeout: float = 30.0, interval: float = 0.2) -> dict:
         deadline = time.monotonic() + timeout

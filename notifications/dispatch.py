@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Count, F, Q
 
 from services.core import clock
@@ -28,7 +30,20 @@ from .models import Delivery, Device, Notification
 logger = logging.getLogger("notifications.push")
 
 BATCH = outbox.BATCH
-LEASE = timedelta(minutes=5)  # a claim older than this is presumed lost with its worker
+# E-mail claims (notifications/email.py): no heartbeat there, so a long lease.
+LEASE = timedelta(minutes=5)
+# A push claim is short and renewed while its worker is alive (a heartbeat while the
+# pushes are on the wire, and before each sub-batch): a killed worker's deliveries are
+# retaken by the sweep within CLAIM_LEASE + the sweep's period, not minutes later.
+CLAIM_LEASE = timedelta(seconds=20)
+# Pushes go out SEND_BATCH at a time, each sub-batch recorded before the next is sent, so
+# a worker killed mid-batch leaves at most one sub-batch sent but not recorded.
+SEND_BATCH = 100
+# Recording an outcome that fails on a lost database connection is retried with backoff
+# (capped at RECORD_RETRY_MAX_SECONDS) while our claim still holds: giving up earlier would
+# get pushes that went out sent again by whoever retakes them.
+RECORD_RETRY_FIRST_SECONDS = 0.2
+RECORD_RETRY_MAX_SECONDS = 3.0
 RETRY_BASE_SECONDS = 10.0
 RETRY_MAX_SECONDS = 3600.0
 # "Most of the batch fails the same way": past this share (and this size) a token error is
@@ -39,6 +54,7 @@ MISCONFIGURATION_MIN_BATCH = 10
 
 # What sending and recording read: a claimed batch of 500 loads nothing else.
 CLAIMED_FIELDS = (
+    "claim_token",
     "notification_id",
     "device_id",
     "attempts",
@@ -70,8 +86,14 @@ def _due(now):
     )
 
 
+def claim_lease() -> timedelta:
+    seconds = getattr(settings, "NOTIFICATIONS_CLAIM_LEASE_SECONDS", None)
+    return timedelta(seconds=seconds) if seconds else CLAIM_LEASE
+
+
 def claim(delivery_ids: Sequence[int]) -> list[Delivery]:
-    """THE place deliveries are locked: returns the rows this caller now owns.
+    """THE place deliveries are locked: returns the rows this caller now owns (all with
+    one claim token, for renew()).
 
     PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, so concurrent claimers never wait on
     each other and never take the same row. SQLite has no row locks: a conditional UPDATE
@@ -90,7 +112,7 @@ def claim(delivery_ids: Sequence[int]) -> list[Delivery]:
             candidates = Delivery.objects.filter(pk__in=ids)
         candidates.update(
             claim_token=token,
-            claimed_until=now + LEASE,
+            claimed_until=now + claim_lease(),
             attempts=F("attempts") + 1,
             updated_at=now,
         )
@@ -170,54 +192,156 @@ def _release(ids: Sequence[int]) -> None:
     )
 
 
+def renew(token: uuid.UUID, delivery_ids: Sequence[int] | None = None) -> list[int]:
+    """Extend our claim on rows still pending under our token; returns the ids still ours.
+
+    A row re-claimed by another worker (our lease ran out: this worker was stalled) has
+    another token and is not ours any more: it is left out, and must not be sent."""
+    rows = Delivery.objects.filter(claim_token=token, status=Delivery.Status.PENDING)
+    if delivery_ids is not None:
+        rows = rows.filter(pk__in=delivery_ids)
+    ids = list(rows.values_list("pk", flat=True))
+    if ids:
+        Delivery.objects.filter(
+            pk__in=ids, claim_token=token, status=Delivery.Status.PENDING
+        ).update(claimed_until=clock.now() + claim_lease())
+    return ids
+
+
+class Heartbeat:
+    """Renews a claim every third of the lease from its own thread (and its own database
+    connection) while the pushes of a sub-batch are on the wire, however slow FCM is.
+    Sends that finish sooner than a third of the lease (the usual case) never touch it."""
+
+    def __init__(self, token: uuid.UUID) -> None:
+        self.token = token
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="claim-heartbeat", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        from django.db import connections
+
+        period = claim_lease().total_seconds() / 3
+        try:
+            while not self._stop.wait(period):
+                try:
+                    renew(self.token)
+                except DatabaseError:  # the database is cut: nobody else can claim either
+                    logger.warning("claim heartbeat failed; retrying", exc_info=True)
+                    connections["default"].close()
+        finally:
+            connections.close_all()
+
+
+def _with_database_retry(work, *, until: float):
+    """Run `work`, again after a lost connection (backoff, capped) until `until` (a
+    time.monotonic() deadline). Inside a transaction nothing can be retried: re-raised."""
+    delay = RECORD_RETRY_FIRST_SECONDS
+    while True:
+        try:
+            return work()
+        except (OperationalError, InterfaceError):
+            if connection.in_atomic_block or time.monotonic() + delay > until:
+                raise
+            logger.warning("recording push outcomes failed; retrying in %.1f s", delay)
+            connection.close()  # dropped: the next query reconnects
+            time.sleep(delay)
+            delay = min(RECORD_RETRY_MAX_SECONDS, delay * 2)
+
+
 def deliver(delivery_ids: Sequence[int], *, channel=None) -> dict[str, int]:
     """Claim, push, record. Safe to run twice: only claimed rows are sent. Returns counts
     by outcome (for logs and the benchmark).
 
-    The devices' owners are checked under a share lock that is held while the pushes are
-    on the wire (see _lock_owners): a device moved to another user meanwhile never gets
-    the previous user's push. Nothing is written while that lock is held."""
+    The claimed rows go out SEND_BATCH at a time: before each sub-batch the claim is
+    renewed and only the rows still ours are sent; after it, the outcomes are recorded
+    (retried on a lost connection while the claim holds). The devices' owners are checked
+    under a share lock that is held while the pushes are on the wire (see _lock_owners): a
+    device moved to another user meanwhile never gets the previous user's push. Nothing
+    is written while that lock is held."""
     claimed = claim(delivery_ids)
     if not claimed:
         return {}
+    token = claimed[0].claim_token
+    counts: Counter = Counter()
+    for start in range(0, len(claimed), _send_batch()):
+        part = claimed[start : start + _send_batch()]
+        still_ours = set(renew(token, [d.pk for d in part])) if start else None
+        if still_ours is not None:
+            part = [d for d in part if d.pk in still_ours]
+        if part:
+            counts.update(_deliver_claimed(part, token, channel))
+    return dict(counts)
+
+
+def _send_batch() -> int:
+    return getattr(settings, "NOTIFICATIONS_SEND_BATCH", SEND_BATCH)
+
+
+def _deliver_claimed(claimed: Sequence[Delivery], token: uuid.UUID, channel) -> dict[str, int]:
     now = clock.now()
     sendable, skipped, expired, deferred = [], [], [], []
-    results: list[PushResult] = []
-    with transaction.atomic():
-        owners = _lock_owners({d.device_id for d in claimed})
-        for d in claimed:
-            owner = owners.get(d.device_id)
-            if owner is None:  # being registered right now: decide after that
-                deferred.append(d.pk)
-            elif not owner[1] or owner[0] != d.notification.recipient_id:
-                skipped.append(d.pk)
-            elif d.expires_at <= now:
-                expired.append(d.pk)
-            else:
-                sendable.append(d)
+    results: list[PushResult] | None = None
+    # Our claim lasts at least this long from now (renewed just before, or just made).
+    deadline = time.monotonic() + claim_lease().total_seconds()
+    try:
+        with transaction.atomic():
+            owners = _lock_owners({d.device_id for d in claimed})
+            for d in claimed:
+                owner = owners.get(d.device_id)
+                if owner is None:  # being registered right now: decide after that
+                    deferred.append(d.pk)
+                elif not owner[1] or owner[0] != d.notification.recipient_id:
+                    skipped.append(d.pk)
+                elif d.expires_at <= now:
+                    expired.append(d.pk)
+                else:
+                    sendable.append(d)
+            if sendable:
+                badges = _badges({d.notification.recipient_id for d in sendable})
+                messages = [
+                    _message(d, badges.get(d.notification.recipient_id, 0)) for d in sendable
+                ]
+                with Heartbeat(token):
+                    results = (channel or get_channel()).send(messages)
+                deadline = time.monotonic() + claim_lease().total_seconds()
+    except DatabaseError:
+        # The pushes went out and only the end of the read-only share-lock transaction
+        # failed (the connection was cut): their outcomes must still be recorded.
+        if results is None or connection.in_atomic_block:
+            raise
+        connection.close()
+
+    def record_all() -> dict[str, int]:
+        if deferred:
+            _release(deferred)
+        if expired:
+            _finish(
+                expired,
+                status=Delivery.Status.FAILED,
+                error_code="expired",
+                error="TTL passed before it could be sent",
+            )
+        if skipped:
+            _finish(skipped, status=Delivery.Status.SKIPPED)
+        counts = {
+            name: len(ids)
+            for name, ids in (("skipped", skipped), ("expired", expired), ("deferred", deferred))
+            if ids
+        }
         if sendable:
-            badges = _badges({d.notification.recipient_id for d in sendable})
-            messages = [_message(d, badges.get(d.notification.recipient_id, 0)) for d in sendable]
-            results = (channel or get_channel()).send(messages)
-    if deferred:
-        _release(deferred)
-    if expired:
-        _finish(
-            expired,
-            status=Delivery.Status.FAILED,
-            error_code="expired",
-            error="TTL passed before it could be sent",
-        )
-    if skipped:
-        _finish(skipped, status=Delivery.Status.SKIPPED)
-    counts = {
-        name: len(ids)
-        for name, ids in (("skipped", skipped), ("expired", expired), ("deferred", deferred))
-        if ids
-    }
-    if sendable:
-        counts.update(record(sendable, results))
-    return counts
+            counts.update(record(sendable, results))
+        return counts
+
+    return _with_database_retry(record_all, until=deadline)
 
 
 def record(deliveries: Sequence[Delivery], results: Sequence[PushResult]) -> dict[str, int]:

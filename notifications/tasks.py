@@ -8,9 +8,13 @@ from services.core import periodic
 
 from . import dispatch, email, outbox, selectors, services
 
-SWEEP_EVERY_SECONDS = 60.0
-# A fan-out saves its progress every chunk (seconds apart): this long without is a lost one.
-ANNOUNCEMENT_IDLE = timedelta(minutes=5)
+# Often enough that a killed worker's claims (dispatch.CLAIM_LEASE) and fan-outs are taken
+# over within ~30 s; each run is a few indexed queries.
+SWEEP_EVERY_SECONDS = 10.0
+# A fan-out saves its progress every chunk (well under a second apart): this long without
+# is a lost one. Resuming one that is in fact alive is harmless: each chunk locks the
+# announcement row and moves the progress marker, so the two take turns, nobody twice.
+ANNOUNCEMENT_IDLE = timedelta(seconds=20)
 
 
 @shared_task(name=outbox.SEND_DELIVERIES, ignore_result=True)

@@ -193,7 +193,7 @@ def test_a_claim_whose_worker_died_is_taken_again_after_the_lease(fake_fcm):
     with time_machine.travel("2026-11-27 10:00:00+00:00", tick=False) as traveller:
         ids = _pending(1)
         assert [d.pk for d in dispatch.claim(ids)] == ids  # then the worker is killed
-        traveller.shift(dispatch.LEASE - timedelta(seconds=1))
+        traveller.shift(dispatch.CLAIM_LEASE - timedelta(seconds=1))
         assert sweep_pending_deliveries() == 0
         traveller.shift(timedelta(seconds=2))
         assert sweep_pending_deliveries() == 1
