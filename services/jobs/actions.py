@@ -688,7 +688,7 @@ def proposals_expire_and_remind() -> dict[str, int]:
             state_changed_at__lte=now - timedelta(days=days),
             state_changed_at__gt=now - timedelta(days=PROPOSAL_EXPIRY_DAYS),
             reminders_sent__lt=index,
-        ).select_related("offer__employer")
+        ).select_related("offer__employer", "landlord")
         for match in due:
             with loop.item(match.pk):
                 updated = Match.objects.filter(
@@ -701,6 +701,7 @@ def proposals_expire_and_remind() -> dict[str, int]:
                     kind=kinds.PROPOSAL_REMINDER,
                     params={"offer": match.offer.title, "days": days},
                     link_id=match.public_id,
+                    sender=match.landlord.name,
                 )
                 done["reminded"] += 1
     return done

@@ -38,6 +38,8 @@ KINDS = (
         title=_("A candidate is waiting: {offer}"),
         body=_("A candidate proposed {days} days ago for {offer} is waiting for your answer."),
         link_type="job_match",
+        channels=("inbox", "push", "email"),  # to employer members, like the proposal
+        extra={"email_path": "/espace/candidats/{link_id}/"},
     ),
     NotificationKind(
         code=EMPLOYER_ANSWERED,

@@ -2,8 +2,10 @@
 recipient's language, with the preferences switches; no tenant identity in it."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.db import transaction
 
@@ -12,6 +14,7 @@ from notifications.models import EmailDelivery, Preference
 from notifications.services import notify, preferences_update
 from notifications.tasks import send_emails
 from services.accounts.models import User
+from services.core import clock
 from services.jobs import actions as jobs
 from services.jobs.models import Match
 from tests.factories import (
@@ -192,3 +195,19 @@ def test_an_employer_with_no_address_gets_no_email_row(django_capture_on_commit_
             recipients=[member], kind="jobs.match_proposed", params={"offer": "x", "employer": "y"}
         )
     assert EmailDelivery.objects.count() == 0
+
+
+def test_a_reminder_after_seven_days_is_emailed_to_the_members(
+    world, django_capture_on_commit_callbacks
+):
+    _propose(world, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+    with (
+        time_machine.travel(clock.now() + timedelta(days=7, hours=1), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert jobs.proposals_expire_and_remind()["reminded"] == 1
+
+    assert [m.to for m in mail.outbox] == [["patron@boulangerie.example"]]
+    assert "7 jours" in mail.outbox[0].body
+    assert "Habitat Atlantique" in mail.outbox[0].subject
