@@ -5,17 +5,18 @@ gunicorn with 3 workers (backend/gunicorn_conf.py), 2 Celery workers and beat, a
 local PostgreSQL. Load threads browse as tenants (GET /api/v1/me/, the inbox), register
 devices (writes) and, as staff, post an announcement to every tenant now and then. Faults,
 one phase each: Redis stopped, one worker SIGKILLed in the middle of a fan-out, every
-database connection cut repeatedly. Then it waits until the outbox settles and checks the
-database against what the API answered.
+database connection cut repeatedly, FCM answering 503 to every send. Then it waits until
+the outbox settles and checks the database against what the API answered.
 
 Printed per phase: requests answered (2xx) and failed (by status, or the exception), and
-the time from the end of the fault to the last failed request. At the end: writes lost
+the time from the end of the fault to the last failed request (API recovery), and to the
+moment every announcement accepted and every delivery written before the fault's end has
+settled (outbox recovery; for the kill, counted from the kill). At the end: writes lost
 (a 2xx device registration or announcement missing), pushes lost (a delivery of an accepted
 announcement neither sent nor failed for a reason), pushes duplicated (FCM accepted more
 messages than deliveries sent), and how long the outbox took to settle.
 
-Not covered here: FCM answering 503 for minutes (the fake has no outage switch; retries
-and TTL are tested in tests/notifications/).
+The machine's load average is printed at the start and the end: the figures depend on it.
 
     .venv/bin/python bench/chaos.py                     # 1,000 tenants, 20 s phases
     .venv/bin/python bench/chaos.py --tenants 5000 --phase-seconds 60
@@ -124,6 +125,16 @@ class Processes:
             proc.kill()
             proc.wait()
 
+    def restart_exited(self) -> list[str]:
+        """What compose's restart policy does: start again any worker that exited."""
+        exited = [
+            n for n, p in self.procs.items() if n.startswith("worker") and p.poll() is not None
+        ]
+        for name in exited:
+            self.procs.pop(name)
+            self.worker(name)
+        return exited
+
     def stop_all(self) -> None:
         for name in list(self.procs):
             self.stop(name)
@@ -214,6 +225,60 @@ def wait_until_serving(url: str, *, timeout: float) -> None:
     raise RuntimeError(f"{url} did not answer in {timeout:.0f} s")
 
 
+class OutboxWatch:
+    """For each fault: seconds from its end until nothing written before that end is left
+    (announcements all fanned out, deliveries all sent, failed or skipped). Polls from its
+    own thread and connection; the database cut phase cuts it too, so errors are retried."""
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+        self.waiting: dict[str, tuple[float, object]] = {}  # name: (monotonic end, wall end)
+        self.recovered: dict[str, float] = {}
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def fault_ended(self, name: str) -> None:
+        from services.core import clock
+
+        self.waiting[name] = (time.monotonic(), clock.now())
+
+    def _settled(self, wall_end) -> bool:
+        from notifications.models import Announcement, Delivery
+
+        return not (
+            Announcement.objects.filter(created_at__lte=wall_end)
+            .exclude(status=Announcement.Status.DONE)
+            .exists()
+            or Delivery.objects.filter(
+                status=Delivery.Status.PENDING, created_at__lte=wall_end
+            ).exists()
+        )
+
+    def _run(self) -> None:
+        from django.db import DatabaseError, connection
+
+        while not self.stopping.wait(1.0):
+            for name, (end, wall_end) in list(self.waiting.items()):
+                if name in self.recovered:
+                    continue
+                try:
+                    if self._settled(wall_end):
+                        self.recovered[name] = time.monotonic() - end
+                except DatabaseError:
+                    connection.close()
+                if time.monotonic() - end > self.limit:
+                    self.recovered.setdefault(name, float("inf"))
+        connection.close()
+
+    def wait(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while set(self.waiting) - set(self.recovered) and time.monotonic() < deadline:
+            time.sleep(1)
+        self.stopping.set()
+        self.thread.join(timeout=10)
+
+
 def cut_database_connections(database: str) -> int:
     import psycopg
     from django.db import connection
@@ -241,7 +306,11 @@ def main() -> None:
     parser.add_argument("--phase-seconds", type=float, default=20.0)
     parser.add_argument("--announce-every", type=float, default=6.0)
     parser.add_argument("--settle", type=float, default=480.0)
+    parser.add_argument(
+        "--fcm-outage-seconds", type=float, default=None, help="default: --phase-seconds"
+    )
     args = parser.parse_args()
+    load_at_start = os.getloadavg()
 
     database_url = os.environ.get(
         "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/vsg_ops_chaos"
@@ -324,10 +393,13 @@ def main() -> None:
             thread.start()
 
         fault_windows: dict[str, tuple[float, float]] = {}
+        watch = OutboxWatch(limit=args.settle)
+        restarted: list[str] = []
         started = time.monotonic()
         try:
             load.phase = "baseline"
             time.sleep(args.phase_seconds)
+            watch.fault_ended(load.phase)  # no fault: the outbox's delay under this load
 
             load.phase = "redis stopped"
             begin = time.monotonic()
@@ -335,16 +407,20 @@ def main() -> None:
             time.sleep(args.phase_seconds)
             procs.redis()
             fault_windows[load.phase] = (begin, time.monotonic())
+            watch.fault_ended(load.phase)
             load.phase = "after redis"
             time.sleep(args.phase_seconds)
 
+            restarted += procs.restart_exited()
+            time.sleep(5 if restarted else 0)  # booting
             load.phase = "worker killed"
             begin = time.monotonic()
             load.announce()
             time.sleep(0.5)  # the fan-out is under way in one of the workers
             procs.stop("worker1", signal.SIGKILL)
+            watch.fault_ended(load.phase)  # the kill is the fault: from here
             time.sleep(args.phase_seconds / 2)
-            procs.worker("worker1")
+            procs.worker("worker1")  # as compose's restart policy would
             fault_windows[load.phase] = (begin, time.monotonic())
             time.sleep(args.phase_seconds / 2)
 
@@ -356,7 +432,20 @@ def main() -> None:
                 cuts += cut_database_connections(database)
                 time.sleep(0.5)
             fault_windows[load.phase] = (begin, time.monotonic())
+            watch.fault_ended(load.phase)
             load.phase = "after database"
+            time.sleep(args.phase_seconds)
+
+            restarted += procs.restart_exited()
+            load.phase = "fcm 503"
+            begin = time.monotonic()
+            outage = args.fcm_outage_seconds or args.phase_seconds
+            fake.outage(outage)
+            load.announce()
+            time.sleep(outage)
+            fault_windows[load.phase] = (begin, time.monotonic())
+            watch.fault_ended(load.phase)
+            load.phase = "after fcm"
             time.sleep(args.phase_seconds)
         finally:
             load.stopping.set()
@@ -380,6 +469,7 @@ def main() -> None:
                 break
             time.sleep(2)
         settled_after = time.monotonic() - settle_started
+        watch.wait(timeout=max(0.0, args.settle - settled_after))
         time.sleep(2)
         stats = fake.stats()
         procs.stop_all()
@@ -403,7 +493,14 @@ def main() -> None:
         f"\nchaos: {args.tenants:,} tenants, {len(load.announcements)} announcements "
         f"accepted, {len(load.results):,} requests in {load_seconds:.0f} s; logs in {tmp}"
     )
-    print(f"{'phase':<16} {'2xx':>6} {'failed':>7}  failures by status       recovery")
+    print(
+        f"load average (1, 5, 15 min): at start {', '.join(f'{x:.1f}' for x in load_at_start)}"
+        f"; at the end {', '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
+    print(
+        f"{'phase':<16} {'2xx':>6} {'failed':>7}  failures by status       "
+        "API recovery  outbox recovery"
+    )
     phases = list(dict.fromkeys(phase for _, phase, _, _ in load.results))
     for phase in phases:
         rows = [r for r in load.results if r[1] == phase]
@@ -420,15 +517,22 @@ def main() -> None:
             ]
             recovery = f"{max(0.0, max(later) - window[1]):.1f} s" if later else "0 s"
         failures = ", ".join(f"{k}: {v}" for k, v in sorted(failed.items())) or "-"
-        print(f"{phase:<16} {ok:>6} {sum(failed.values()):>7}  {failures:<24} {recovery}")
+        outbox = watch.recovered.get(phase)
+        outbox_text = "" if outbox is None else f"{outbox:.0f} s"
+        print(
+            f"{phase:<16} {ok:>6} {sum(failed.values()):>7}  {failures:<24} "
+            f"{recovery:<13} {outbox_text}"
+        )
     outside = sum(
         1
         for t, phase, _, outcome in load.results
         if outcome.startswith("5") and not any(a <= t <= b + 30 for a, b in fault_windows.values())
     )
     print(f"5xx outside the fault windows (+30 s): {outside}")
+    print(f"workers that exited by themselves and were restarted: {restarted or 'none'}")
     print(f"writes lost: announcements {announcements_lost}, devices {devices_lost}")
     print(f"deliveries of accepted announcements: {dict(by_status)}")
+    print(f"FCM answered {stats.get('outage_rejected', 0):,} sends with 503 during its outage")
     print(
         f"pushes lost (still pending): {pushes_lost}; duplicated at FCM: {duplicated} "
         f"(FCM accepted {fcm_accepted:,}, deliveries sent {sent_total:,})"
