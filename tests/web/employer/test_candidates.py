@@ -138,3 +138,19 @@ def test_account_emails_cannot_be_switched_off(companies):
     token = preferences_token(user_id=companies.member_a.pk, category="account")
     Client().post(f"/espace/e-mails/{token}/", {"List-Unsubscribe": "One-Click"})
     assert email_enabled(user=companies.member_a, category="account")
+
+
+def test_hostile_input_is_a_clear_answer_never_a_500(companies):
+    client = signed_in(companies.member_a)
+    url = f"/espace/candidats/{companies.match_a.public_id}/"
+    assert client.get("/espace/candidats/not-a-uuid/").status_code == 404
+    assert client.post(url, {"decision": "declined", "reason": "made_up"}).status_code == 200
+    long = client.post(url, {"decision": "postponed", "message": "x" * 100_000})
+    assert long.status_code == 200 and "field-error" in long.content.decode()
+    assert Client().post("/espace/lien/", {"sesame": "A" * 50_000}).status_code == 400
+    assert Client().post("/espace/lien/", {"sesame": "ÿ\x00<script>"}).status_code == 400
+    assert Client().get("/espace/e-mails/" + "A" * 5000 + "/").status_code == 404
+    too_long = Client().post("/espace/lien/nouveau/", {"email": "a" * 300 + "@x.example"})
+    assert too_long.status_code == 200 and "field-error" in too_long.content.decode()
+    companies.match_a.refresh_from_db()
+    assert companies.match_a.state == Match.State.PROPOSED
