@@ -54,7 +54,10 @@ def _match_or_404(request, id):
 def _back(request, default: str) -> str:
     """Where a one-click action returns to: the page it was clicked on, if it is ours."""
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    # A bare word would pass the host check and be looked up as a view name by redirect().
+    if target.startswith("/console/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return default
 
