@@ -251,6 +251,9 @@ LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
 LOGIN_MAX_FAILURES_PER_CLIENT = env.int("LOGIN_MAX_FAILURES_PER_CLIENT", default=30)
 LOGIN_MAX_FAILURES_PER_ACCOUNT = env.int("LOGIN_MAX_FAILURES_PER_ACCOUNT", default=50)
 LOGIN_LOCKOUT_MINUTES = 15
+# A client that signed in to an account within this many days is not locked out by the
+# per-account ceiling (strangers can reach it from many addresses).
+LOGIN_KNOWN_CLIENT_DAYS = env.int("LOGIN_KNOWN_CLIENT_DAYS", default=90)
 ACTIVATION_MAX_ATTEMPTS_PER_HOUR = env.int("ACTIVATION_MAX_ATTEMPTS_PER_HOUR", default=20)
 # How many reverse proxies append to X-Forwarded-For in front of the app (0: none).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

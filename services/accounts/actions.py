@@ -26,6 +26,7 @@ from .models import (
     Employer,
     EmployerInvitation,
     EmployerMember,
+    KnownSignInClient,
     PartnerAccess,
     Residence,
     Tenancy,
@@ -530,7 +531,25 @@ def _login_limits(email: str, client_key: str) -> tuple[ratelimit.Limit, ...]:
     per_client = ratelimit.Limit(
         f"login-client:{client}", settings.LOGIN_MAX_FAILURES_PER_CLIENT, window
     )
+    if _is_known_client(email, client):
+        # Strangers can reach the ceiling from many addresses; the owner's own clients
+        # stay under the per-account-and-client limit only.
+        return (per_account_and_client, per_client)
     return (per_account_and_client, per_client, ceiling)
+
+
+def _is_known_client(email: str, client: str) -> bool:
+    since = clock.now() - timedelta(days=settings.LOGIN_KNOWN_CLIENT_DAYS)
+    return KnownSignInClient.objects.filter(
+        user__email=normalize_email(email), client=client, last_success_at__gte=since
+    ).exists()
+
+
+def _remember_client(user: User, client_key: str) -> None:
+    if client_key:
+        KnownSignInClient.objects.update_or_create(
+            user=user, client=_digest(client_key), defaults={"last_success_at": clock.now()}
+        )
 
 
 @contextmanager
@@ -555,6 +574,7 @@ def login(*, email: str, password: str, client_key: str = "") -> tuple[User, dic
             raise InvalidCredentials()
     # This client knows the password: its own failures are forgiven (not the others').
     ratelimit.reset(_login_limits(email, client_key)[0].key)
+    _remember_client(user, client_key)
     return user, issue_tokens(user)
 
 

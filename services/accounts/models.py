@@ -264,6 +264,23 @@ class PartnerAccess(models.Model):
         return f"{self.member} — {self.landlord}"
 
 
+class KnownSignInClient(models.Model):
+    """A client (a digest of its address) that signed in to this account: the per-account
+    ceiling of failed sign-ins, which strangers can reach, does not lock it out."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    client = models.CharField(max_length=64)
+    last_success_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "client"], name="known_sign_in_client_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} from {self.client[:8]}"
+
+
 class EmployerInvitation(PublicModel):
     employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="invitations")
     landlord = models.ForeignKey(Landlord, on_delete=models.CASCADE, related_name="+")

@@ -333,6 +333,30 @@ def test_the_account_ceiling_locks_every_client_once_reached(settings):
     assert (locked.status_code, locked.json()["code"]) == (429, "login_locked")
 
 
+def test_the_ceiling_does_not_lock_the_owner_out_of_a_client_they_signed_in_from(
+    settings, time_machine
+):
+    settings.LOGIN_MAX_FAILURES_PER_ACCOUNT = 12
+    time_machine.move_to(datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC))
+    TenantFactory(user__email="camille@example.org")
+    assert _login_from(VICTIM, "camille@example.org", PASSWORD).status_code == 200
+    for i in range(1, 4):
+        for _ in range(5):
+            _login_from(f"203.0.113.{i}", "camille@example.org", "bad")
+    # The ceiling is reached: a new client is refused, the owner's usual one is not.
+    assert _login_from("192.0.2.50", "camille@example.org", PASSWORD).status_code == 429
+    assert _login_from(VICTIM, "camille@example.org", PASSWORD).status_code == 200
+    # A client known long ago is a stranger again.
+    time_machine.move_to(
+        datetime.datetime(2026, 3, 2, 9, 10, tzinfo=datetime.UTC)
+        + datetime.timedelta(days=settings.LOGIN_KNOWN_CLIENT_DAYS)
+    )
+    for i in range(1, 4):
+        for _ in range(5):
+            _login_from(f"203.0.113.{i}", "camille@example.org", "bad")
+    assert _login_from(VICTIM, "camille@example.org", PASSWORD).status_code == 429
+
+
 def test_one_client_trying_many_accounts_is_throttled_across_them(settings):
     settings.LOGIN_MAX_FAILURES_PER_CLIENT = 6
     emails = [TenantFactory().user.email for _ in range(8)]
