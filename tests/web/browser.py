@@ -1,12 +1,20 @@
 """Helpers for browser tests: a session without typing the form, screenshots for the docs."""
 
+import os
+import tempfile
 from pathlib import Path
 
 from django.conf import settings
 
 from tests.web.conftest import DESKTOP, PHONE, web_client_for
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# docs/screenshots/ is refreshed on demand (UPDATE_SCREENSHOTS=1), so that an ordinary test
+# run leaves the work tree clean; otherwise the pictures are still taken, into a temp folder.
+SCREENSHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "voisinage-screenshots"
+)
 
 
 def sign_in(page, live_server, user) -> None:
@@ -24,7 +32,7 @@ def sign_in(page, live_server, user) -> None:
 
 
 def screenshot(page, name: str) -> None:
-    """Save the current page as docs/screenshots/<name>.png (desktop, full page) and
+    """Save the current page as <SCREENSHOTS>/<name>.png (desktop, full page) and
     <name>-phone.png (360 px wide), then give the page back its desktop size."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size(DESKTOP)
