@@ -9,7 +9,10 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from notifications import audience
 
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import (
+            checks,  # noqa: F401  (registers the system checks)
+            password_reset,  # noqa: F401  (registers its e-mail kind)
+        )
         from .audience import TenantAudience
 
         audience.register(TenantAudience())  # whom an announcement reaches

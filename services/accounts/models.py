@@ -297,3 +297,44 @@ class EmployerInvitation(PublicModel):
 
     def __str__(self) -> str:
         return f"invitation to {self.employer}"
+
+
+class PasswordResetCode(PublicModel):
+    """A one-time password reset code: asked for by e-mail (`issued_by` empty) or issued by
+    staff for a tenant without a mailbox (`issued_by`, `created_at`: who and when). Only a
+    SHA-256 of the code is kept; it dies when used or at `expires_at`."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"reset code for {self.user_id}"
+
+
+class Consent(PublicModel):
+    """Append-only, like the job consents: each grant or withdrawal of an account-wide
+    purpose (push marketing), dated and with the version of the text agreed to."""
+
+    class Purpose(models.TextChoices):
+        PUSH_MARKETING = "push_marketing", _("Marketing announcements")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    granted = models.BooleanField()
+    version = models.CharField(max_length=20)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "purpose", "-at"], name="consent_user_purpose_at")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose}={self.granted} ({self.version})"

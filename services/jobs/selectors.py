@@ -16,12 +16,14 @@ from services.core.extensions import volunteer_hours_for
 
 from . import matching
 from .models import (
+    JobConsent,
     JobProfile,
     Match,
     MatchTransition,
     Offer,
     ProfileRome,
     ProfileSkill,
+    RevealedProfileView,
     RomeAppellation,
     RomeCode,
     normalize_text,
@@ -337,3 +339,18 @@ def match_counts_waiting_for_staff(*, user: User) -> dict[str, int] | None:
         awaiting_employer=Count("id", filter=Q(state=Match.State.PROPOSED)),
         interested=Count("id", filter=Q(state=Match.State.INTERESTED)),
     )
+
+
+def consent_history_for_tenant(*, tenant) -> list[JobConsent]:
+    """The tenant's own job consents (matching, introduction), newest first."""
+    return list(JobConsent.objects.filter(profile__tenant=tenant).order_by("-at", "-id"))
+
+
+def profile_views_for_tenant(*, tenant) -> list[dict]:
+    """Who saw the tenant's revealed identity: the company and when, never the member."""
+    return [
+        {"company": company, "what": what, "at": at}
+        for company, what, at in RevealedProfileView.objects.filter(match__tenant=tenant)
+        .order_by("-at", "-id")
+        .values_list("match__offer__employer__name", "what", "at")
+    ]

@@ -113,6 +113,38 @@ class AccountsPasswordChangeInput(serializers.Serializer):
     new_password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
+class AuthPasswordResetInput(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+
+
+class AuthPasswordResetAcceptedOutput(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class AuthPasswordResetConfirmInput(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    code = serializers.CharField(max_length=64)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class AccountsConsentInput(serializers.Serializer):
+    purpose = serializers.ChoiceField(choices=["push_marketing"])
+    granted = serializers.BooleanField()
+
+
+class AccountsConsentOutput(serializers.Serializer):
+    purpose = serializers.CharField()
+    granted = serializers.BooleanField()
+    version = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class AccountsProfileViewOutput(serializers.Serializer):
+    company = serializers.CharField()
+    what = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
 class AccountsResidenceOutput(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
 

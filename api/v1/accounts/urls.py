@@ -18,8 +18,16 @@ urlpatterns = [
         views.InvitationAcceptView.as_view(),
         name="auth-invitation-accept",
     ),
+    path("auth/password-reset/", views.PasswordResetView.as_view(), name="auth-password-reset"),
+    path(
+        "auth/password-reset/confirm/",
+        views.PasswordResetConfirmView.as_view(),
+        name="auth-password-reset-confirm",
+    ),
     path("me/", views.MeView.as_view(), name="me"),
     path("me/password/", views.PasswordChangeView.as_view(), name="me-password"),
+    path("me/consents/", views.ConsentsView.as_view(), name="me-consents"),
+    path("me/profile-views/", views.ProfileViewsView.as_view(), name="me-profile-views"),
     path("me/sessions/revoke/", views.SessionsRevokeView.as_view(), name="me-sessions-revoke"),
     *router.urls,
 ]

@@ -14,14 +14,18 @@ from api.client import client_address
 from api.conditional import ConditionalGetMixin
 from api.idempotency import idempotent
 from api.permissions import EMPLOYER, STAFF, TENANT, IsAnyRole, PerAction, has_role, roles
-from services.accounts import actions, policies, selectors
+from services.accounts import actions, consents, password_reset, policies, selectors
 from services.core.errors import invalid
+from services.jobs import selectors as jobs_selectors
 
 from . import serializers as s
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 UnknownResidence = invalid("unknown_residence", _("Unknown residence."))
 FileTooLarge = invalid("file_too_large", _("The file is larger than 2 MB."))
+RESET_ACCEPTED = _(
+    "If an account exists with this address, a code to reset its password has been sent."
+)
 
 
 def _client_key(request) -> str:
@@ -108,6 +112,49 @@ class InvitationAcceptView(AnonymousView):
         return Response(tokens, status=status.HTTP_201_CREATED)
 
 
+class PasswordResetView(AnonymousView):
+    @extend_schema(
+        tags=["auth"],
+        request=s.AuthPasswordResetInput,
+        responses={202: s.AuthPasswordResetAcceptedOutput},
+        description=(
+            "Sends a one-time code (valid 30 minutes) to the address if it is an account's. "
+            "The answer is the same 202 for an unknown address; 429 `throttled` past the "
+            "limits per address and per client."
+        ),
+    )
+    def post(self, request):
+        data = s.AuthPasswordResetInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        password_reset.password_reset_request(
+            email=data.validated_data["email"], client_key=_client_key(request)
+        )
+        return Response(
+            {"detail": str(RESET_ACCEPTED)},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class PasswordResetConfirmView(AnonymousView):
+    @extend_schema(
+        tags=["auth"],
+        request=s.AuthPasswordResetConfirmInput,
+        responses={204: None},
+        description=(
+            "Sets the new password with the code; the code dies and every session ends. "
+            "400 `invalid_reset_code` (counted: 429 `throttled` past the limit), "
+            "400 `invalid_password`."
+        ),
+    )
+    def post(self, request):
+        data = s.AuthPasswordResetConfirmInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        password_reset.password_reset_confirm(
+            **data.validated_data, client_key=_client_key(request)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class MeView(ConditionalGetMixin, APIView):
     permission_classes = [IsAnyRole]
 
@@ -156,6 +203,51 @@ class SessionsRevokeView(APIView):
     def post(self, request):
         actions.sessions_end_all(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ConsentsView(APIView):
+    permission_classes = [roles(TENANT)]
+
+    @extend_schema(
+        tags=["me"],
+        responses={200: s.AccountsConsentOutput(many=True)},
+        description=(
+            "Every consent the tenant gave or withdrew (job matching, introduction to "
+            "employers, push marketing), newest first, with the version of the text."
+        ),
+    )
+    def get(self, request):
+        rows = [
+            *consents.consent_list_for_user(user=request.user),
+            *jobs_selectors.consent_history_for_tenant(tenant=request.user.tenant),
+        ]
+        rows.sort(key=lambda row: row.at, reverse=True)
+        return Response(s.AccountsConsentOutput(rows, many=True).data)
+
+    @extend_schema(
+        tags=["me"],
+        request=s.AccountsConsentInput,
+        responses={201: s.AccountsConsentOutput},
+        description="Grants or withdraws push marketing (announcements marked marketing).",
+    )
+    def post(self, request):
+        data = s.AccountsConsentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = consents.consent_set(user=request.user, **data.validated_data)
+        return Response(s.AccountsConsentOutput(row).data, status=status.HTTP_201_CREATED)
+
+
+class ProfileViewsView(APIView):
+    permission_classes = [roles(TENANT)]
+
+    @extend_schema(
+        tags=["me"],
+        responses={200: s.AccountsProfileViewOutput(many=True)},
+        description="Who saw my revealed profile or CV: the company's name and when.",
+    )
+    def get(self, request):
+        rows = jobs_selectors.profile_views_for_tenant(tenant=request.user.tenant)
+        return Response(s.AccountsProfileViewOutput(rows, many=True).data)
 
 
 class ResidenceViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):

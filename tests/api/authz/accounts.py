@@ -1,4 +1,4 @@
-from tests.api.authz.base import EVERYONE, OK, ROLES, STAFF, Case, allow
+from tests.api.authz.base import EVERYONE, OK, ROLES, STAFF, TENANTS, Case, allow
 
 PUBLIC = {role: OK for role in ROLES}
 
@@ -24,10 +24,16 @@ EXPECTATIONS = {
     ("POST", "/auth/token/refresh/"): Case(expect=PUBLIC),
     ("POST", "/auth/activate/"): Case(expect=PUBLIC),
     ("POST", "/auth/employer-invitations/accept/"): Case(expect=PUBLIC),
+    ("POST", "/auth/password-reset/"): Case(expect=PUBLIC),
+    ("POST", "/auth/password-reset/confirm/"): Case(expect=PUBLIC),
     ("POST", "/auth/logout/"): Case(expect=allow(*EVERYONE)),
     ("GET", "/me/"): Case(expect=allow(*EVERYONE)),
     ("PATCH", "/me/"): Case(expect=allow(*EVERYONE)),
     ("POST", "/me/password/"): Case(expect=allow(*EVERYONE)),
+    # A tenant's own consents and who saw their profile: staff and employers have neither.
+    ("GET", "/me/consents/"): Case(expect=allow(*TENANTS)),
+    ("POST", "/me/consents/"): Case(expect=allow(*TENANTS)),
+    ("GET", "/me/profile-views/"): Case(expect=allow(*TENANTS)),
     ("POST", "/me/sessions/revoke/"): Case(expect=allow(*EVERYONE)),
     ("GET", "/residences/"): Case(expect=allow("tenant_a", "tenant_a2", "tenant_b", *STAFF)),
     # A tenant sees only its own residence; the other landlord's staff see nothing of A's.
