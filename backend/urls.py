@@ -11,6 +11,7 @@ urlpatterns = [
     path("", landing, name="landing"),
     path("console/", include("web.urls")),
     path("espace/", include("web.urls.employer")),  # employers, by magic link
+    path("partenaire/", include("web.urls.partner")),  # loyalty partners, by magic link
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),

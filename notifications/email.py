@@ -141,17 +141,27 @@ def _button_url(delivery: EmailDelivery) -> str:
     path = path.format(link_id=n.link_id)
     user = n.recipient
     if getattr(user, "role", "") in MAGIC_LINK_ROLES:
+        if spec is not None and "magic_link_path" in spec.extra:  # e.g. the partner pages
+            return magic_link(
+                user,
+                path,
+                link_path=spec.extra["magic_link_path"],
+                scope=spec.extra["magic_link_scope"],
+            )
         return magic_link(user, path)
     return f"{settings.SITE_URL}{path}"
 
 
-def magic_link(user, path: str = "/espace/") -> str:
+def magic_link(
+    user, path: str = "/espace/", *, link_path: str = MAGIC_LINK_PATH, scope: str = MAGIC_LINK_SCOPE
+) -> str:
     """THE place magic links are made: a signed, time-limited token naming this user, scoped
-    to the employer pages (django-sesame), then `path` once they press Continue."""
+    to the employer pages (django-sesame) or another set of pages (`scope`, its sign-in page
+    `link_path`: the loyalty partners'), then `path` once they press Continue."""
     from sesame.utils import get_token
 
-    query = urlencode({"sesame": get_token(user, scope=MAGIC_LINK_SCOPE), "next": path})
-    return f"{settings.SITE_URL}{MAGIC_LINK_PATH}?{query}"
+    query = urlencode({"sesame": get_token(user, scope=scope), "next": path})
+    return f"{settings.SITE_URL}{link_path}?{query}"
 
 
 def _kind(code: str):

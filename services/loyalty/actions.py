@@ -1139,11 +1139,14 @@ def redemption_cancel(*, actor: User, redemption: Redemption, reason: str = "") 
 @transaction.atomic
 def redemption_validate(*, actor: User, landlord_id: int, code: str) -> Redemption:
     """Mark a voucher used at the counter, once."""
-    if not policies.can_validate_redemption(actor=actor, landlord_id=landlord_id):
+    # Staff: every voucher of their landlord. A partner's member: only the vouchers of the
+    # rewards their partner honours; any other code is "unknown", as if it did not exist.
+    scope = policies.redemption_validation_scope(actor=actor, landlord_id=landlord_id)
+    if scope is None:
         raise CannotValidate()
     code = (code or "").strip()
-    locked = _redemption_lock(landlord_id=landlord_id, code=code) or _redemption_lock(
-        landlord_id=landlord_id, code=code.upper()
+    locked = _redemption_lock(landlord_id=landlord_id, code=code, **scope) or _redemption_lock(
+        landlord_id=landlord_id, code=code.upper(), **scope
     )
     if locked is None:
         raise UnknownCode()

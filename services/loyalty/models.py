@@ -194,6 +194,47 @@ class Consumption(models.Model):
         return f"{self.points} from lot {self.lot_id}"
 
 
+class Partner(PublicModel):
+    """A local business that honours some of a landlord's rewards (the cinema, the shop).
+
+    Its members validate, at their own counter (/partenaire/), the vouchers of the rewards
+    linked to it, and nothing else. One landlord per partner: a business partnered with two
+    landlords is two partners (each landlord's staff invite and see their own)."""
+
+    landlord = models.ForeignKey(Landlord, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=200)
+    address = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerMember(PublicModel):
+    """A person at a partner's counter. Their user has the role `employer` (an outside
+    organisation's member: no app, signed in by magic link); this row, not the role, is what
+    opens the partner pages."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="loyalty_partner_member"
+    )
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="members")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.partner}"
+
+
 class Reward(PublicModel):
     class Kind(models.TextChoices):
         POOL_CODE = "pool_code", _("Voucher code from a pool")
@@ -215,6 +256,10 @@ class Reward(PublicModel):
     image_url = models.URLField(blank=True)
     partner_name = models.CharField(max_length=200, blank=True)
     partner_address = models.CharField(max_length=255, blank=True)
+    # The partner whose members may validate this reward's vouchers (staff always may).
+    partner = models.ForeignKey(
+        Partner, on_delete=models.SET_NULL, null=True, blank=True, related_name="rewards"
+    )
     category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.GENERATED_CODE)
     cost_points = models.PositiveIntegerField()
