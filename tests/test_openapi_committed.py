@@ -52,15 +52,36 @@ def test_the_committed_schema_is_the_generated_one(generated):
     )
 
 
-def _type_of(schema: dict) -> str:
-    """What a client parses: the type, format, reference and item type (not the texts)."""
-    keep = {k: schema.get(k) for k in ("type", "format", "$ref") if k in schema}
+def _resolve(schema: dict, schemas: dict) -> dict:
+    """A `$ref` is followed: a component's name is not on the wire, its shape is."""
+    seen = 0
+    while "$ref" in schema and seen < 10:
+        schema = schemas.get(schema["$ref"].rsplit("/", 1)[-1], {})
+        seen += 1
+    return schema
+
+
+def _type_of(schema: dict, schemas: dict) -> str:
+    """What a client parses: the type, format and item type (not the texts, not the names)."""
+    schema = _resolve(schema, schemas)
+    keep = {k: schema.get(k) for k in ("type", "format") if k in schema}
+    if "properties" in schema:
+        keep["type"] = "object"
     for key in ("allOf", "oneOf", "anyOf"):
         if key in schema:
-            keep[key] = [_type_of(s) for s in schema[key]]
+            keep[key] = [_type_of(s, schemas) for s in schema[key]]
     if "items" in schema:
-        keep["items"] = _type_of(schema["items"])
+        keep["items"] = _type_of(schema["items"], schemas)
     return json.dumps(keep, sort_keys=True)
+
+
+def _enum_of(schema: dict, schemas: dict) -> set:
+    schema = _resolve(schema, schemas)
+    values = set(schema.get("enum") or [])
+    for key in ("allOf", "oneOf", "anyOf"):
+        for part in schema.get(key, []):
+            values |= _enum_of(part, schemas)
+    return values
 
 
 def breaking_changes(old: dict, new: dict) -> list[str]:
@@ -78,17 +99,16 @@ def breaking_changes(old: dict, new: dict) -> list[str]:
     new_schemas = new.get("components", {}).get("schemas", {})
     for name, schema in old_schemas.items():
         if name not in new_schemas:
-            changes.append(name)
-            continue
+            continue  # a renamed component is not on the wire; its paths and fields are checked
         now = new_schemas[name]
-        for value in set(schema.get("enum") or []) - set(now.get("enum") or []):
-            changes.append(f"{name}={value}")
         new_props = now.get("properties", {})
         for field, prop in schema.get("properties", {}).items():
-            if field not in new_props or _type_of(prop) != _type_of(new_props[field]):
+            if field not in new_props or _type_of(prop, old_schemas) != _type_of(
+                new_props[field], new_schemas
+            ):
                 changes.append(f"{name}.{field}")
             else:
-                gone = set(prop.get("enum") or []) - set(new_props[field].get("enum") or [])
+                gone = _enum_of(prop, old_schemas) - _enum_of(new_props[field], new_schemas)
                 changes += [f"{name}.{field}={value}" for value in sorted(gone, key=str)]
     return changes
 
@@ -146,9 +166,12 @@ OLD = {
                     "name": {"type": "string"},
                     "size": {"type": "integer"},
                     "state": {"type": "string", "enum": ["on", "off"]},
+                    "colour": {"$ref": "#/components/schemas/ColourEnum"},
+                    "shade": {"$ref": "#/components/schemas/ShadeEnum"},
                 }
             },
             "ColourEnum": {"enum": ["red", "blue"], "type": "string"},
+            "ShadeEnum": {"enum": ["light", "dark"], "type": "string"},
             "Gone": {"properties": {}},
         }
     },
@@ -164,10 +187,14 @@ def test_what_counts_as_breaking():
                     "properties": {
                         "size": {"type": "string"},
                         "state": {"type": "string", "enum": ["on"]},
+                        "colour": {"$ref": "#/components/schemas/ColourEnum"},
+                        # renamed component, same values: not breaking
+                        "shade": {"$ref": "#/components/schemas/ThingShadeEnum"},
                         "added": {"type": "string"},
                     }
                 },
                 "ColourEnum": {"enum": ["red", "green"], "type": "string"},
+                "ThingShadeEnum": {"enum": ["light", "dark"], "type": "string"},
             }
         },
     }
@@ -178,8 +205,7 @@ def test_what_counts_as_breaking():
             "Thing.name",
             "Thing.size",
             "Thing.state=off",
-            "ColourEnum=blue",
-            "Gone",
+            "Thing.colour=blue",
         ]
     )
 
