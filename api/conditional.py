@@ -50,7 +50,8 @@ class ConditionalGetMixin:
         if self._early_etag is not None:
             etag = self._early_etag
         else:
-            response.render()
+            if hasattr(response, "render"):  # a DRF Response; a plain HttpResponse has content
+                response.render()
             etag = etag_of(response.content)
         response["ETag"] = etag
         conditional = get_conditional_response(request, etag=etag, response=response)

@@ -102,3 +102,22 @@ def test_another_landlords_object_is_still_a_404_with_an_etag_in_hand(world):
     response = client_for(world.tenant_b.user).get(url, HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 404
     assert "ETag" not in response
+
+
+def test_a_plain_django_response_gets_an_etag_too(rf):
+    """An action answering an HttpResponse (an SVG, a CSV) is not a DRF Response."""
+    from django.http import HttpResponse
+    from rest_framework.permissions import AllowAny
+    from rest_framework.views import APIView
+
+    class Image(ConditionalGetMixin, APIView):
+        permission_classes = [AllowAny]
+        authentication_classes = []
+
+        def get(self, request):
+            return HttpResponse(b"<svg/>", content_type="image/svg+xml")
+
+    first = Image.as_view()(rf.get("/x"))
+    assert first.status_code == 200 and first["ETag"]
+    again = Image.as_view()(rf.get("/x", HTTP_IF_NONE_MATCH=first["ETag"]))
+    assert again.status_code == 304
