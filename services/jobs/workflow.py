@@ -289,6 +289,8 @@ def _effects(match: Match, *, previous: str, actor: User | None) -> None:
                 "where": match.interview_place,
             },
             link_id=link,
+            # The app offers "add to my calendar" from this authenticated API path.
+            data={"ics": f"/api/v1/jobs/matches/{match.public_id}/interview.ics/"},
         )
     elif to == S.HIRED:
         notify(

@@ -39,6 +39,7 @@ from services.jobs.models import Match
 from ..access import SESSION_TOKEN_VERSION
 from ..client import client_address
 from ..forms import add_domain_error
+from ..forms.employer import InterviewForm, OutcomeForm
 
 HOME = "/espace/"
 # Asking for a new link: per client and per address, so nobody floods a member's mailbox.
@@ -236,29 +237,89 @@ class AnswerForm(forms.Form):
 @never_cache
 @employer_required
 def candidate(request, id):
+    """One proposed candidate: answer it, then (once interested) propose an interview, then
+    say hired or not. Each step is the jobs workflow's; the posted `step` names the form."""
     match = get_object_or_404(jobs_selectors.match_list_for_user(user=request.user), public_id=id)
-    form = AnswerForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    step = request.POST.get("step", "answer") if request.method == "POST" else None
+    form = AnswerForm(request.POST if step == "answer" else None)
+    interview_form = InterviewForm(request.POST if step == "interview" else None)
+    outcome_form = OutcomeForm(request.POST if step == "outcome" else None)
+    posted = {"answer": form, "interview": interview_form, "outcome": outcome_form}.get(step)
+    if posted is not None and posted.is_valid():
         try:
-            jobs.match_answer(
-                user=request.user,
-                match=match,
-                decision=form.cleaned_data["decision"],
-                reason=form.cleaned_data["reason"],
-                message=form.cleaned_data["message"],
-                reason_visible_to_tenant=form.cleaned_data["reason_visible_to_tenant"],
-                expected_state=match.state,
-            )
+            _apply(request.user, match, step, posted.cleaned_data)
         except DomainError as exc:
-            add_domain_error(form, exc)
+            add_domain_error(posted, exc)
         else:
-            messages.success(request, _("Your answer was sent to the landlord."))
+            messages.success(request, str(STEP_DONE[step]))
             return redirect("employer:candidate", id=match.public_id)
+    # The API's own selector: it decides whether the identity is shown and logs each view.
+    _sides, revealed = jobs.matches_seen(user=request.user, matches=[match])
+    tenant_user = match.tenant.user
+    contact = (
+        {
+            "name": f"{tenant_user.first_name} {tenant_user.last_name}".strip(),
+            "email": tenant_user.email,
+            "phone": tenant_user.phone,
+        }
+        if match.pk in revealed
+        else None
+    )
+    card = _card(match)
     return render(
         request,
         "web/employer/candidate.html",
-        {"card": _card(match), "form": form, "section": "employer"},
+        {
+            "card": card,
+            "form": form,
+            "interview_form": interview_form,
+            "outcome_form": outcome_form,
+            "can_plan_interview": match.state == Match.State.EMPLOYER_INTERESTED,
+            "can_conclude": match.state == Match.State.INTERVIEW,
+            "interview_at": match.interview_at,
+            "interview_place": match.interview_place,
+            "hire_start_date": match.hire_start_date,
+            "contact": contact,
+            "section": "employer",
+        },
     )
+
+
+STEP_DONE = {
+    "answer": gettext_lazy("Your answer was sent to the landlord."),
+    "interview": gettext_lazy("The interview was sent to the candidate."),
+    "outcome": gettext_lazy("Thank you: the outcome was recorded."),
+}
+
+
+def _apply(user, match: Match, step: str, data: dict) -> None:
+    if step == "answer":
+        jobs.match_answer(
+            user=user,
+            match=match,
+            decision=data["decision"],
+            reason=data["reason"],
+            message=data["message"],
+            reason_visible_to_tenant=data["reason_visible_to_tenant"],
+            expected_state=match.state,
+        )
+    elif step == "interview":
+        jobs.match_move(
+            user=user,
+            match=match,
+            to=Match.State.INTERVIEW,
+            expected_state=Match.State.EMPLOYER_INTERESTED,
+            data={"interview_at": data["interview_at"], "interview_place": data["place"]},
+        )
+    else:
+        hired = data["outcome"] == "hired"
+        jobs.match_move(
+            user=user,
+            match=match,
+            to=Match.State.HIRED if hired else Match.State.NOT_HIRED,
+            expected_state=Match.State.INTERVIEW,
+            data={"hire_start_date": data["start_date"]} if hired else {},
+        )
 
 
 # --------------------------------------------------------------------------- e-mail switch

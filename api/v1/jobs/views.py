@@ -1,5 +1,7 @@
 """Jobs endpoints: parse, authorise, make one selector or action call, render."""
 
+import io
+
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -18,7 +20,7 @@ from api.parsers import JSONParser
 from api.permissions import EMPLOYER, STAFF, TENANT, PerAction, roles
 from services.accounts.models import Landlord
 from services.accounts.selectors import employer_list_for_user
-from services.jobs import actions, selectors
+from services.jobs import actions, interviews, selectors
 from services.jobs.models import ContractType, Match, Offer
 
 from .serializers import (
@@ -331,7 +333,12 @@ class JobsMatchViewSet(
     ConditionalGetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     permission_classes = [PerAction]
-    action_roles = {"propose": (STAFF,), "answer": (EMPLOYER,), "cv": (TENANT, EMPLOYER)}
+    action_roles = {
+        "propose": (STAFF,),
+        "answer": (EMPLOYER,),
+        "cv": (TENANT, EMPLOYER),
+        "interview_ics": (TENANT,),
+    }
     serializer_class = JobsMatchOutput
     queryset = Match.objects.none()  # for the schema; requests use get_queryset()
     lookup_field = "public_id"
@@ -412,6 +419,22 @@ class JobsMatchViewSet(
     def cv(self, request, *args, **kwargs):
         profile = actions.match_cv_open(user=request.user, match=self.get_object())
         return _pdf(profile)
+
+    @extend_schema(
+        responses={(200, "text/calendar"): OpenApiTypes.BINARY},
+        description="The interview as an .ics event, for the match's tenant (404 when none).",
+    )
+    @action(detail=True, methods=["get"], url_path="interview.ics")
+    def interview_ics(self, request, *args, **kwargs):
+        body = interviews.interview_calendar(user=request.user, match=self.get_object())
+        response = FileResponse(
+            io.BytesIO(body),
+            content_type="text/calendar; charset=utf-8",
+            as_attachment=True,
+            filename="entretien.ics",
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class JobsStatsView(APIView):

@@ -1,7 +1,11 @@
 """Jobs routes × roles. Objects belong to landlord A's side (tenant_a, staff_a, the employer)."""
 
-from django.core.files.base import ContentFile
+from datetime import timedelta
 
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from services.jobs.models import Match
 from tests.api.authz.base import TENANTS, Case, allow
 from tests.factories.jobs import JobProfileFactory, MatchFactory, OfferFactory
 
@@ -34,6 +38,14 @@ def _match(state):
         return {"id": str(match.public_id)}
 
     return make
+
+
+def _interview(world):
+    made = _match("interview")(world)
+    Match.objects.filter(public_id=made["id"]).update(
+        interview_at=timezone.now() + timedelta(days=3), interview_place="12 rue des Lilas"
+    )
+    return made
 
 
 def _profiles(world):
@@ -97,6 +109,15 @@ EXPECTATIONS = {
             "staff_b": 403,
         },
         make=_match("proposed"),
+    ),
+    ("GET", "/jobs/matches/{id}/interview.ics/"): Case(
+        expect={
+            **allow("tenant_a", hidden=("tenant_a2", "tenant_b")),
+            "staff_a": 403,
+            "staff_b": 403,
+            "employer": 403,
+        },
+        make=_interview,
     ),
     ("POST", "/jobs/matches/{id}/propose/"): Case(
         expect=allow("staff_a", hidden=("staff_b",)), make=_match("interested")

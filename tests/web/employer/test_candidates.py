@@ -67,7 +67,10 @@ def test_a_match_of_a_landlord_that_did_not_grant_access_is_404(companies):
     assert "Vendeur en boulangerie" not in client.get("/espace/").content.decode()
 
 
-def test_the_candidate_page_names_nobody(companies):
+def test_the_candidate_page_names_nobody_without_the_introduction_consent(companies):
+    from services.jobs import actions
+
+    actions.consent_set(tenant=companies.tenant_a, purpose="introduction", granted=False)
     page = signed_in(companies.member_a).get(f"/espace/candidats/{companies.match_a.public_id}/")
     text = page.content.decode()
     assert "Vendeur en boulangerie" in text
