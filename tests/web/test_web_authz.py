@@ -86,7 +86,14 @@ def test_console_route_answers_each_role_as_expected(world, console, key, role):
     )
 
 
-PUBLIC_VIEWS = {"login_view", "logout_view", "set_language"}
+PUBLIC_VIEWS = {
+    "login_view",
+    "logout_view",
+    "set_language",
+    # Forgotten password: for people who cannot sign in, by definition.
+    "password_reset_request_view",
+    "password_reset_confirm_view",
+}
 
 
 def test_every_console_view_but_sign_in_out_and_language_requires_staff():

@@ -19,3 +19,16 @@ class PasswordChangeForm(forms.Form):
     new_password_again = forms.CharField(
         label=_("New password, again"), strip=False, widget=forms.PasswordInput
     )
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(label=pgettext_lazy("sign-in form", "E-mail"), max_length=254)
+
+
+class PasswordResetConfirmForm(forms.Form):
+    email = forms.EmailField(label=pgettext_lazy("sign-in form", "E-mail"), max_length=254)
+    code = forms.CharField(label=_("Code received"), max_length=64)
+    new_password = forms.CharField(label=_("New password"), strip=False, widget=forms.PasswordInput)
+    new_password_again = forms.CharField(
+        label=_("New password, again"), strip=False, widget=forms.PasswordInput
+    )

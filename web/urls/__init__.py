@@ -12,6 +12,12 @@ urlpatterns = [
     path("sign-in/", auth.login_view, name="login"),
     path("sign-out/", auth.logout_view, name="logout"),
     path("password/", auth.password_change_view, name="password_change"),
+    path("password-reset/", auth.password_reset_request_view, name="password_reset"),
+    path(
+        "password-reset/confirm/",
+        auth.password_reset_confirm_view,
+        name="password_reset_confirm",
+    ),
     path("language/", set_language, name="set_language"),
     path("tenancies/", include("web.urls.tenancies")),
     path("announcements/", include("web.urls.announcements")),

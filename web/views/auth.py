@@ -15,12 +15,18 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from services.accounts import actions as accounts
+from services.accounts import password_reset
 from services.core.errors import DomainError
 
 from ..access import SESSION_TOKEN_VERSION, staff_required, staff_role
 from ..client import client_address
 from ..forms import add_domain_error
-from ..forms.auth import EmailLoginForm, PasswordChangeForm
+from ..forms.auth import (
+    EmailLoginForm,
+    PasswordChangeForm,
+    PasswordResetConfirmForm,
+    PasswordResetRequestForm,
+)
 
 
 def _next_url(request) -> str:
@@ -99,3 +105,55 @@ def password_change_view(request):
                 messages.success(request, _("Your password has been changed."))
                 return redirect("web:home")
     return render(request, "web/auth/password_change.html", {"form": form})
+
+
+@csrf_protect
+@never_cache
+def password_reset_request_view(request):
+    """Forgotten password: the same answer whether the address is an account's or not
+    (the domain sends the code only to a real one)."""
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            password_reset.password_reset_request(
+                email=form.cleaned_data["email"], client_key=client_address(request)
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "If an account exists with this address, a code has been sent to it. "
+                    "It works for 30 minutes."
+                ),
+            )
+            return redirect("web:password_reset_confirm")
+    return render(request, "web/auth/password_reset_request.html", {"form": form})
+
+
+@sensitive_post_parameters("code", "new_password", "new_password_again")
+@csrf_protect
+@never_cache
+def password_reset_confirm_view(request):
+    form = PasswordResetConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data["new_password"] != data["new_password_again"]:
+            form.add_error("new_password_again", _("The two new passwords differ."))
+        else:
+            try:
+                password_reset.password_reset_confirm(
+                    email=data["email"],
+                    code=data["code"],
+                    new_password=data["new_password"],
+                    client_key=client_address(request),
+                )
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(
+                    request, _("Your password has been changed. You can sign in with it.")
+                )
+                return redirect("web:login")
+    return render(request, "web/auth/password_reset_confirm.html", {"form": form})

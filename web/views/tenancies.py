@@ -4,11 +4,13 @@ list and search, create, the activation letter, re-issue a code, CSV import.
 An activation code exists in clear only in the action's answer: the view keeps it in the
 server-side session until the letter page shows it, once."""
 
+import datetime
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from services.accounts import actions
+from services.accounts import actions, password_reset
 from services.accounts.selectors import tenancy_list_for_user, tenancy_search_for_user
 from services.core import clock
 from services.core.errors import DomainError
@@ -114,4 +116,49 @@ def tenancy_import(request):
     response = render(request, "web/tenancies/import.html", _context(form=form, report=report))
     if report is not None:
         response["Cache-Control"] = "no-store"  # the report carries the new codes
+    return response
+
+
+_RESET_CODES = "web_reset_codes"
+
+
+@staff_required(*MANAGERS)
+@require_POST
+def tenant_reset_code(request, id, tenant_id):
+    """A one-time password reset code for a tenant of this tenancy who cannot read their
+    mailbox: printed on a letter, shown once; the row records who issued it and when."""
+    tenancy = get_for_user_or_404(tenancy_list_for_user(user=request.user), public_id=id)
+    tenant = get_for_user_or_404(tenancy.tenants.select_related("user"), public_id=tenant_id)
+    try:
+        issued = password_reset.password_reset_code_issue(actor=request.user, tenant=tenant)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("web:tenancies:detail", id=tenancy.public_id)
+    codes = request.session.get(_RESET_CODES, {})
+    codes[str(tenant.public_id)] = [issued.code, issued.reset.expires_at.isoformat()]
+    request.session[_RESET_CODES] = codes
+    return redirect("web:tenancies:reset_letter", id=tenancy.public_id, tenant_id=tenant.public_id)
+
+
+@staff_required(*MANAGERS)
+def tenant_reset_letter(request, id, tenant_id):
+    """The printable reset letter, with the code, shown once like the activation letter."""
+    tenancy = get_for_user_or_404(tenancy_list_for_user(user=request.user), public_id=id)
+    tenant = get_for_user_or_404(tenancy.tenants.select_related("user"), public_id=tenant_id)
+    codes = request.session.get(_RESET_CODES, {})
+    kept = codes.pop(str(tenant.public_id), None)
+    if kept is not None:
+        request.session[_RESET_CODES] = codes
+    code, expires_at = kept if kept else (None, None)
+    response = render(
+        request,
+        "web/tenancies/reset_letter.html",
+        _context(
+            tenancy=tenancy,
+            tenant=tenant,
+            code=code,
+            expires_at=datetime.datetime.fromisoformat(expires_at) if expires_at else None,
+        ),
+    )
+    response["Cache-Control"] = "no-store"  # the code must not stay in a cache
     return response

@@ -11,6 +11,8 @@ EXPECTATIONS = {
     "/console/language/": Case(expect=public()),
     "/console/": Case(expect=staff_only()),
     "/console/password/": Case(expect=staff_only()),
+    "/console/password-reset/": Case(expect=public()),
+    "/console/password-reset/confirm/": Case(expect=public()),
     "/console/tenancies/": Case(expect=staff_only(ADMIN, COMMUNITY, other_landlord=OK)),
     "/console/announcements/": Case(expect=staff_only()),
 }
@@ -18,6 +20,10 @@ EXPECTATIONS = {
 
 def _tenancy(world, console):
     return {"id": world.tenant_a.tenancy.public_id}
+
+
+def _tenant(world, console):
+    return {"id": world.tenant_a.tenancy.public_id, "tenant_id": world.tenant_a.public_id}
 
 
 def _announcement(world, console):
@@ -39,6 +45,16 @@ EXPECTATIONS.update(
         "/console/tenancies/{id}/reissue-code/": Case(expect=MANAGERS, make=_tenancy),
         "/console/tenancies/{id}/reissue-code/ POST": Case(expect=MANAGERS_OBJECT, make=_tenancy),
         "/console/tenancies/new/ POST": Case(expect=MANAGERS, data={"unit_reference": ""}),
+        "/console/tenancies/{id}/tenants/{tenant_id}/reset-code/": Case(
+            expect=MANAGERS, make=_tenant
+        ),
+        # Another landlord's staff cannot issue a code for landlord A's tenant: 404.
+        "/console/tenancies/{id}/tenants/{tenant_id}/reset-code/ POST": Case(
+            expect=MANAGERS_OBJECT, make=_tenant
+        ),
+        "/console/tenancies/{id}/tenants/{tenant_id}/reset-letter/": Case(
+            expect=MANAGERS_OBJECT, make=_tenant
+        ),
         "/console/announcements/new/": Case(expect=staff_only()),
         "/console/announcements/new/ POST": Case(expect=staff_only(), data={"title": ""}),
         "/console/announcements/{id}/": Case(
