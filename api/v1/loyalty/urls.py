@@ -14,6 +14,11 @@ urlpatterns = [
     path("loyalty/account/", views.AccountView.as_view(), name="loyalty-account"),
     path("loyalty/grants/", views.GrantView.as_view(), name="loyalty-grants"),
     path(
+        "loyalty/redemptions/<uuid:id>/qr.svg",
+        views.RedemptionQRView.as_view(),
+        name="loyalty-redemption-qr",
+    ),
+    path(
         "loyalty/reports/points/", views.MonthlyReportView.as_view(), name="loyalty-report-points"
     ),
     path(

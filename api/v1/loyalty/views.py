@@ -5,7 +5,9 @@ import datetime
 import io
 import uuid
 
+import segno
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -252,6 +254,36 @@ class RedemptionViewSet(
             code=data.validated_data["code"],
         )
         return Response(self.get_serializer(redemption).data)
+
+
+@extend_schema(tags=["loyalty"])
+class RedemptionQRView(APIView):
+    """The voucher's code as a QR image for the tenant's app."""
+
+    permission_classes = [IsTenant]
+
+    def perform_content_negotiation(self, request, force=False):
+        # An app asking for the image (Accept: image/svg+xml) still gets errors as JSON.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        responses={(200, "image/svg+xml"): OpenApiTypes.BINARY},
+        description="The voucher's code as a QR image (SVG): a partner's or the landlord's "
+        "counter reads it instead of typing the code. The QR holds the code only. The "
+        "tenant's own vouchers only (another's: 404).",
+    )
+    def get(self, request, id):
+        redemption = get_object_or_404(
+            selectors.redemption_list_for_user(user=request.user), public_id=id
+        )
+        svg = io.BytesIO()
+        segno.make_qr(redemption.code, error="m").save(
+            svg, kind="svg", scale=8, border=4, xmldecl=False, svgns=True
+        )
+        response = HttpResponse(svg.getvalue(), content_type="image/svg+xml")
+        response["Cache-Control"] = "private, max-age=300"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 @extend_schema(tags=["loyalty"])

@@ -58,6 +58,10 @@ EXPECTATIONS = {
         make=_redemption,
         expect=allow("tenant_a", "staff_a", hidden=("tenant_a2", "tenant_b", "staff_b")),
     ),
+    # The voucher as a QR image for the tenant's app: its owner only.
+    ("GET", "/loyalty/redemptions/{id}/qr.svg"): Case(
+        make=_redemption, expect=allow("tenant_a", hidden=("tenant_a2", "tenant_b"))
+    ),
     ("POST", "/loyalty/redemptions/{id}/cancel/"): Case(
         make=_redemption,
         expect=allow("tenant_a", "staff_a", hidden=("tenant_a2", "tenant_b", "staff_b")),
