@@ -19,10 +19,17 @@ class AnnouncementAudience(Protocol):
         """Primary keys of the landlord's residences among `public_ids` (others left out)."""
 
     def user_ids_after(
-        self, *, landlord_id: int, residence_ids: Sequence[int], after_user_id: int, limit: int
+        self,
+        *,
+        landlord_id: int,
+        residence_ids: Sequence[int],
+        after_user_id: int,
+        limit: int,
+        marketing: bool = False,
     ) -> list[int]:
         """The next `limit` user ids, in order, after `after_user_id`, of the landlord's
-        current tenants (of those residences when some are given)."""
+        current tenants (of those residences when some are given); with `marketing`, only
+        those whose latest push-marketing consent is a grant."""
 
 
 _audience: AnnouncementAudience | None = None

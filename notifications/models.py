@@ -205,6 +205,8 @@ class Announcement(PublicModel):
     title = models.CharField(max_length=120)
     body = models.TextField(max_length=2000)
     residences = models.ManyToManyField("accounts.Residence", blank=True, related_name="+")
+    # Marketing (not a service message): reaches only tenants who consented to push marketing.
+    marketing = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     # Fan-out progress: users are taken in pk order, so a re-run resumes after this one.
     fanned_out_until_user_id = models.BigIntegerField(default=0)

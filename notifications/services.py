@@ -318,17 +318,23 @@ UnknownResidence = invalid("unknown_residence", _("Unknown residence."))
 
 @transaction.atomic
 def announcement_create(
-    *, author: User, title: str, body: str, residence_ids: Sequence[uuid.UUID] = ()
+    *,
+    author: User,
+    title: str,
+    body: str,
+    residence_ids: Sequence[uuid.UUID] = (),
+    marketing: bool = False,
 ) -> Announcement:
     """Answer at once whatever the audience size: the worker fans it out after commit.
-    `residence_ids` (public ids) must be the author's landlord's."""
+    `residence_ids` (public ids) must be the author's landlord's. A `marketing` announcement
+    (not a service message) reaches only the tenants who consented to push marketing."""
     landlord_id = author.staff.landlord_id
     wanted = set(residence_ids)
     residences = audience.get().residence_ids(landlord_id=landlord_id, public_ids=wanted)
     if len(residences) != len(wanted):
         raise UnknownResidence(fields={"residences": [str(UnknownResidence.default_message)]})
     announcement = Announcement.objects.create(
-        landlord_id=landlord_id, author=author, title=title, body=body
+        landlord_id=landlord_id, author=author, title=title, body=body, marketing=marketing
     )
     if residences:
         announcement.residences.set(residences)
@@ -353,6 +359,7 @@ def _next_audience_chunk(
         residence_ids=list(announcement.residences.values_list("pk", flat=True)),
         after_user_id=announcement.fanned_out_until_user_id,
         limit=chunk,
+        marketing=announcement.marketing,
     )
     if not walked:
         return [], None

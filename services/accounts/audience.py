@@ -10,7 +10,8 @@ from django.db.models import Q
 
 from services.core import clock
 
-from .models import Residence, Tenant
+from .consents import latest_granted
+from .models import Consent, Residence, Tenant
 
 
 class TenantAudience:
@@ -22,9 +23,17 @@ class TenantAudience:
         )
 
     def user_ids_after(
-        self, *, landlord_id: int, residence_ids: Sequence[int], after_user_id: int, limit: int
+        self,
+        *,
+        landlord_id: int,
+        residence_ids: Sequence[int],
+        after_user_id: int,
+        limit: int,
+        marketing: bool = False,
     ) -> list[int]:
-        """By the (landlord, user) index; a tenancy that has ended is no longer an audience."""
+        """By the (landlord, user) index; a tenancy that has ended is no longer an audience.
+        A marketing announcement skips tenants whose latest push-marketing answer is not a
+        grant (no answer: not granted)."""
         tenants = Tenant.objects.filter(
             Q(tenancy__end_date__isnull=True) | Q(tenancy__end_date__gte=clock.today()),
             landlord_id=landlord_id,
@@ -32,4 +41,8 @@ class TenantAudience:
         )
         if residence_ids:
             tenants = tenants.filter(tenancy__residence_id__in=residence_ids)
+        if marketing:
+            tenants = tenants.annotate(
+                marketing_granted=latest_granted(Consent.Purpose.PUSH_MARKETING)
+            ).filter(marketing_granted=True)
         return list(tenants.order_by("user_id").values_list("user_id", flat=True)[:limit])
