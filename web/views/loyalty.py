@@ -11,16 +11,18 @@ words it, beside its field.
 
 import csv
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from services.accounts.selectors import landlord_of
 from services.core.errors import DomainError
-from services.loyalty import actions, reports, selectors
+from services.loyalty import actions, partners, reports, selectors
 from services.loyalty.models import Redemption
 
 from ..access import ADMIN, COMMUNITY, get_for_user_or_404, staff_required
@@ -324,4 +326,87 @@ def report_rewards_csv(request):
     rows = _report_or_403(reports.rewards_report(user=request.user))
     return _csv(
         "loyalty-rewards.csv", REWARD_COLUMNS, [[row[c] for c in REWARD_COLUMNS] for row in rows]
+    )
+
+
+# --- Partners (issue 13): businesses that validate their rewards' vouchers -------------------
+
+
+class PartnerForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Partner's name"), max_length=200)
+    address = forms.CharField(label=gettext_lazy("Address"), max_length=255, required=False)
+
+
+class PartnerInviteForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("E-mail address"), max_length=254)
+    first_name = forms.CharField(label=gettext_lazy("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=100, required=False)
+
+
+def _partner_or_404(request, id):
+    return get_for_user_or_404(partners.partner_list_for_user(user=request.user), public_id=id)
+
+
+@staff_required(*LOYALTY_STAFF)
+def partner_list(request):
+    form = PartnerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            partner = partners.partner_create(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Partner created. Invite the people at its counter."))
+            return redirect("web:loyalty:partner_detail", id=partner.public_id)
+    return render(
+        request,
+        "web/loyalty/partner_list.html",
+        _context(
+            form=form,
+            partners=partners.partner_list_for_user(user=request.user).prefetch_related(
+                "members__user", "rewards"
+            ),
+        ),
+    )
+
+
+@staff_required(*LOYALTY_STAFF)
+def partner_detail(request, id):
+    """The partner's members (invite one: an e-mail with a sign-in link) and the rewards it
+    honours (its members validate those vouchers and no other)."""
+    partner = _partner_or_404(request, id)
+    rewards = reports.reward_search_for_user(user=request.user)
+    invite_form = PartnerInviteForm(request.POST if "email" in request.POST else None)
+    if request.method == "POST" and "rewards_sent" in request.POST:
+        chosen = request.POST.getlist("rewards")
+        partners.partner_rewards_set(
+            actor=request.user,
+            partner=partner,
+            rewards=[r for r in rewards if str(r.public_id) in chosen],
+        )
+        messages.success(request, _("Rewards saved."))
+        return redirect("web:loyalty:partner_detail", id=partner.public_id)
+    if request.method == "POST" and invite_form.is_valid():
+        try:
+            member = partners.partner_member_invite(
+                actor=request.user, partner=partner, **invite_form.cleaned_data
+            )
+        except DomainError as exc:
+            add_domain_error(invite_form, exc)
+        else:
+            messages.success(
+                request,
+                _("Invitation sent to %(email)s with a sign-in link.")
+                % {"email": member.user.email},
+            )
+            return redirect("web:loyalty:partner_detail", id=partner.public_id)
+    return render(
+        request,
+        "web/loyalty/partner_detail.html",
+        _context(
+            partner=partner,
+            members=partner.members.select_related("user"),
+            rewards=rewards,
+            invite_form=invite_form,
+        ),
     )

@@ -20,6 +20,12 @@ def _tenant(world, console):
     return {"id": world.tenant_a.public_id}
 
 
+def _partner(world, console):
+    from services.loyalty.models import Partner
+
+    return {"id": Partner.objects.create(landlord=world.landlord_a, name="Cinéma").public_id}
+
+
 EXPECTATIONS = {
     "/console/loyalty/": Case(expect=LOY),
     "/console/loyalty/rewards/": Case(expect=LOY),
@@ -41,6 +47,12 @@ EXPECTATIONS = {
     "/console/loyalty/counter/": Case(expect=LOY),
     "/console/loyalty/counter/ POST": Case(expect=LOY, data={"code": "NOPE"}),
     "/console/loyalty/redemptions/": Case(expect=LOY),
+    "/console/loyalty/partners/": Case(expect=LOY),
+    "/console/loyalty/partners/ POST": Case(expect=LOY, data={"name": ""}),
+    "/console/loyalty/partners/{id}/": Case(expect=LOY_OBJECT, make=_partner),
+    "/console/loyalty/partners/{id}/ POST": Case(
+        expect=LOY_OBJECT, make=_partner, data={"email": "not an address"}
+    ),
     "/console/loyalty/reports/": Case(expect=LOY),
     "/console/loyalty/reports/points.csv": Case(expect=LOY),
     "/console/loyalty/reports/rewards.csv": Case(expect=LOY),
