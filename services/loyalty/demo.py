@@ -5,10 +5,12 @@ awarded with fixed idempotency keys and the demo redemption is made only once. S
 when the accounts demo (landlord "iaa") is not loaded.
 """
 
+from django.conf import settings
+
 from services.accounts.models import Landlord, Staff, Tenant
 
-from . import actions
-from .models import EarningRule, Redemption, Reward, Rule
+from . import actions, partners
+from .models import EarningRule, Partner, PartnerMember, Redemption, Reward, Rule
 
 RULES = {
     Rule.VOLUNTEER_ATTENDANCE: (10, 300, EarningRule.Period.MONTH),
@@ -81,6 +83,10 @@ REWARDS = {
     ),
 }
 
+# The cinema validates its own vouchers at /partenaire/ (issue 13).
+DEMO_PARTNER = {"name": "Cinéma CGR Dragon", "address": "Quai Louis Prunier, 17000 La Rochelle"}
+DEMO_PARTNER_MEMBER = "caisse.cgr@demo.voisinage.test"
+
 BAKERY_CODES = [f"FOURNIL-{n:04d}" for n in range(1, 31)]
 TENANT_POINTS = (280, 220, 160, 90, 45)
 
@@ -129,4 +135,35 @@ def seed(*, out) -> None:
     out.write(
         f"loyalty: {Reward.objects.count()} rewards, {len(tenants)} tenants with points "
         f"at {iaa.slug}\n"
+    )
+    _seed_partner(iaa, out=out)
+
+
+def _seed_partner(landlord, *, out) -> None:
+    """The cinema as a partner honouring its reward, with one member, and a fresh sign-in
+    link for that member (the invitation e-mail carries the same kind of link)."""
+    admin = Staff.objects.filter(landlord=landlord, role=Staff.Role.ADMIN).first()
+    if admin is None:
+        return
+    partner = Partner.objects.filter(landlord=landlord, name=DEMO_PARTNER["name"]).first()
+    if partner is None:
+        partner = partners.partner_create(actor=admin.user, **DEMO_PARTNER)
+    cinema = Reward.objects.filter(landlord=landlord, title=REWARDS["iaa"][0]["title"]).first()
+    if cinema is not None and cinema.partner_id != partner.pk:
+        partners.partner_rewards_set(
+            actor=admin.user, partner=partner, rewards=[*partner.rewards.all(), cinema]
+        )
+    member = PartnerMember.objects.filter(user__email=DEMO_PARTNER_MEMBER).first()
+    if member is None:
+        member = partners.partner_member_invite(
+            actor=admin.user,
+            partner=partner,
+            email=DEMO_PARTNER_MEMBER,
+            first_name="Léa",
+            last_name="Caisse",
+        )
+    out.write(
+        f"partner pages: sign in as {member.user.email} ({partner.name}) with this link "
+        f"(valid {settings.SESAME_MAX_AGE // 86400} days):\n"
+        f"  {partners.sign_in_link(member.user)}\n"
     )
