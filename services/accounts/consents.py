@@ -4,8 +4,10 @@ current state of a purpose is its latest row; no row means not granted."""
 
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
+from django.utils.translation import gettext_lazy as _
 
 from services.core import clock
+from services.core.errors import invalid
 
 from .models import Consent, User
 
@@ -14,8 +16,13 @@ MARKETING_CONSENT_VERSION = "2026-12"
 VERSIONS = {Consent.Purpose.PUSH_MARKETING: MARKETING_CONSENT_VERSION}
 
 
+UnknownPurpose = invalid("invalid_purpose", _("Unknown consent purpose."))
+
+
 @transaction.atomic
 def consent_set(*, user: User, purpose: str, granted: bool) -> Consent:
+    if purpose not in VERSIONS:
+        raise UnknownPurpose(fields={"purpose": [str(UnknownPurpose.default_message)]})
     return Consent.objects.create(
         user=user, purpose=purpose, granted=granted, version=VERSIONS[purpose], at=clock.now()
     )

@@ -17,6 +17,11 @@ class AnnouncementForm(forms.Form):
         help_text=_("None ticked: every tenant of yours."),
         widget=forms.CheckboxSelectMultiple,
     )
+    marketing = forms.BooleanField(
+        label=_("Marketing (not a service message)"),
+        required=False,
+        help_text=_("Only tenants who agreed to receive marketing get it."),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

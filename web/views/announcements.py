@@ -33,6 +33,7 @@ def announcement_create(request):
                 title=data["title"],
                 body=data["body"],
                 residence_ids=[r.public_id for r in data["residences"]],
+                marketing=data["marketing"],
             )
         except DomainError as exc:
             add_domain_error(form, exc)

@@ -128,7 +128,8 @@ class AuthPasswordResetConfirmInput(serializers.Serializer):
 
 
 class AccountsConsentInput(serializers.Serializer):
-    purpose = serializers.ChoiceField(choices=["push_marketing"])
+    # Checked by the domain (services.accounts.consents): the job purposes have their own route.
+    purpose = serializers.CharField(max_length=20, help_text="`push_marketing`")
     granted = serializers.BooleanField()
 
 

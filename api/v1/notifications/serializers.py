@@ -118,6 +118,11 @@ class NotificationsAnnouncementInput(serializers.Serializer):
         max_length=500,
         help_text="Only these residences' tenants; all the landlord's tenants when absent.",
     )
+    marketing = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Not a service message: only tenants who consented to push marketing.",
+    )
 
 
 class NotificationsAnnouncementOutput(serializers.ModelSerializer):
@@ -126,7 +131,7 @@ class NotificationsAnnouncementOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Announcement
-        fields = ["id", "title", "body", "residences", "status", "created_at"]
+        fields = ["id", "title", "body", "residences", "marketing", "status", "created_at"]
 
     def get_residences(self, obj) -> list[str]:
         return [str(r.public_id) for r in obj.residences.all()]

@@ -185,6 +185,7 @@ class AnnouncementViewSet(ConditionalGetMixin, mixins.RetrieveModelMixin, viewse
             title=values["title"],
             body=values["body"],
             residence_ids=values.get("residences", []),
+            marketing=values.get("marketing", False),
         )
         return Response(
             NotificationsAnnouncementOutput(announcement).data, status=status.HTTP_202_ACCEPTED

@@ -8,12 +8,13 @@ import pytest
 import time_machine
 
 from notifications import services
-from notifications.models import Notification
+from notifications.models import Announcement, Notification
 from services.accounts.consents import MARKETING_CONSENT_VERSION
 from services.jobs import actions as jobs_actions
 from services.jobs.models import RevealedProfileView
 from tests.conftest import client_for
 from tests.factories.jobs import MatchFactory
+from tests.web.conftest import web_client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +120,27 @@ def test_profile_views_name_the_company_and_the_time_only(world):
     member = world.employer_member.user
     for personal in (member.email, member.first_name, member.last_name):
         assert not personal or personal not in response.content.decode()
+
+
+def test_staff_mark_an_announcement_as_marketing_through_the_api_and_the_console(
+    world, django_capture_on_commit_callbacks
+):
+    _set(world.tenant_a, True, T0)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(world.staff_a.user).post(
+            "/api/v1/announcements/",
+            {"title": "Soldes", "body": "Chez nos partenaires.", "marketing": True},
+            format="json",
+        )
+    assert response.status_code == 202
+    assert response.json()["marketing"] is True
+    reached = Notification.objects.filter(link_id=response.json()["id"])
+    assert [n.recipient for n in reached] == [world.tenant_a.user]
+    console = web_client_for(world.staff_a.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = console.post(
+            "/console/announcements/new/",
+            {"title": "Vide-grenier", "body": "Samedi", "marketing": "on"},
+        )
+    assert page.status_code == 302
+    assert Announcement.objects.get(title="Vide-grenier").marketing is True

@@ -27,6 +27,7 @@ def test_staff_announcement_answers_202_and_fans_out_after_commit(
         "title": "Ascenseur en panne",
         "body": "Réparation prévue lundi.",
         "residences": [str(world.residence_a2.public_id)],
+        "marketing": False,
         "status": "pending",
         "created_at": response.json()["created_at"],
     }
