@@ -162,3 +162,23 @@ def test_a_link_request_answers_the_same_and_is_rate_limited(world):
     for _i in range(6):
         last = client.post("/partenaire/lien/nouveau/", {"email": "caisse@dragon.example"})
     assert "Too many requests" in last.content.decode() or "Trop de" in last.content.decode()
+
+
+@pytest.mark.parametrize(
+    "code", ["", " ", "x" * 65, "A\x00B", "' OR 1=1 --", "=HYPERLINK(1)", "é" * 64, "%00"]
+)
+def test_absurd_codes_get_the_form_never_a_500(world, code):
+    client = signed_in(world.member)
+    for response in (
+        client.get("/partenaire/", {"code": code}),
+        client.post("/partenaire/", {"code": code}),
+    ):
+        assert response.status_code == 200
+    assert Redemption.objects.filter(status="used").count() == 0
+
+
+def test_absurd_sign_in_tokens_and_next_paths_get_a_page_never_a_500(world):
+    for token in ("", "x", "A" * 5000, "\x00", "../../etc"):
+        response = Client().post("/partenaire/lien/", {"sesame": token, "next": "/\\evil"})
+        assert response.status_code in (200, 400)
+        assert Client().get("/partenaire/lien/", {"sesame": token}).status_code == 200
