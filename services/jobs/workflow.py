@@ -24,6 +24,7 @@ from services.core.errors import conflict, invalid, not_allowed
 from services.loyalty import actions as loyalty
 
 from . import notifications as kinds
+from . import reach
 from .models import OPEN_MATCH_STATES, Match, MatchTransition, Offer
 from .policies import actor_kind, profile_of
 
@@ -168,6 +169,9 @@ def _apply(match: Match, *, to: str, side: str, actor: User | None, note: str, d
         profile = profile_of(match.tenant)
         if profile is None or not profile.introduction_consent:
             raise IntroductionConsentWithdrawn()
+        # Employers have no app: nobody to e-mail means a proposal that expires unseen.
+        if not reach.members_reached_by_email(_employer_members(match), category="jobs"):
+            raise reach.NoEmployerRecipient()
         match.proposed_at = now
         match.reminders_sent = 0
     elif previous in AWAITING_EMPLOYER and to in (S.EMPLOYER_INTERESTED, S.DECLINED, S.POSTPONED):

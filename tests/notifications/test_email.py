@@ -137,10 +137,14 @@ def test_switched_off_email_sends_nothing_but_keeps_the_inbox(
     preferences_update(
         user=world.member, switches=[{"category": "jobs", "channel": "email", "enabled": False}]
     )
+    # A colleague keeps e-mails on: a proposal nobody can receive is refused (reach.py).
+    colleague = EmployerMemberFactory(
+        employer=world.match.offer.employer, user__email="colleague@dupain.example"
+    ).user
     _propose(world, django_capture_on_commit_callbacks)
 
-    assert mail.outbox == []
-    assert EmailDelivery.objects.count() == 0
+    assert [m.to for m in mail.outbox] == [[colleague.email]]
+    assert EmailDelivery.objects.count() == 1
     assert world.member.notifications.filter(kind="jobs.match_proposed").count() == 1
 
 
