@@ -35,7 +35,7 @@ class InterviewForm(forms.Form):
 
 class OutcomeForm(forms.Form):
     outcome = forms.ChoiceField(
-        label=gettext_lazy("After the interview"),
+        label=gettext_lazy("Outcome"),
         choices=[
             ("hired", gettext_lazy("Hired")),
             ("not_hired", gettext_lazy("Not hired")),

@@ -1,17 +1,20 @@
 """An employer who never signed in: the proposal e-mail, a mail scanner's GET of its link
-(nothing happens), Continue, the candidates, an answer; an expired link. Screenshots in
+(nothing happens), Continue, the candidates, an answer, the tenant's contact details, an
+interview the tenant receives in the app; an expired link. Screenshots in
 docs/screenshots/employer-*.png."""
 
 import re
 import urllib.request
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core import mail
+from django.utils import timezone
 
 from services.jobs import actions as jobs
-from services.jobs.models import Match
+from services.jobs.models import Match, RevealedProfileView
 from tests.web.browser import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -57,6 +60,24 @@ def test_employer_follows_the_email_link_and_answers(page, live_server, companie
     companies.match_a.refresh_from_db()
     assert companies.match_a.state == Match.State.EMPLOYER_INTERESTED
     assert companies.tenant_a.user.notifications.filter(kind="jobs.employer_answered").exists()
+
+    # Introduced: the tenant's contact details (each view logged), then an interview.
+    assert page.get_by_role("heading", name="Les coordonnées du candidat").is_visible()
+    assert page.get_by_text("Zoé Tenantissime").is_visible()
+    assert RevealedProfileView.objects.filter(viewer=companies.member_a).exists()
+    day = timezone.localdate() + timedelta(days=5)
+    page.get_by_label("Date").fill(day.isoformat())
+    page.get_by_label("Heure").fill("10:30")
+    page.get_by_label("Lieu ou numéro de téléphone").fill("Boulangerie Dupain, 3 place du Marché")
+    screenshot(page, "employer-interview")
+    page.get_by_role("button", name="Envoyer l’entretien au candidat").click()
+    assert page.get_by_text("L’entretien a été envoyé au candidat.").is_visible()
+    screenshot(page, "employer-interview-sent")
+    companies.match_a.refresh_from_db()
+    assert companies.match_a.state == Match.State.INTERVIEW
+    sent = companies.tenant_a.user.notifications.get(kind="jobs.interview")
+    assert "3 place du Marché" in sent.body
+    assert sent.data["ics"].endswith(f"/jobs/matches/{companies.match_a.public_id}/interview.ics/")
 
 
 def test_an_expired_link_offers_to_send_a_new_one(page, live_server, companies):
