@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -160,12 +160,20 @@ def partner_member_invite(
             last_name=(last_name or "").strip()[:100],
         )
         user.set_unusable_password()
-        user.save()
+        try:
+            with transaction.atomic():  # two invitations of one new address at once
+                user.save()
+        except IntegrityError:
+            raise EmailInUse() from None
     elif user.role != User.Role.EMPLOYER or hasattr(user, "employer_member"):
         raise EmailInUse()
     elif hasattr(user, "loyalty_partner_member"):
         raise AlreadyMember()
-    member = PartnerMember.objects.create(user=user, partner=partner, invited_by=actor)
+    try:
+        with transaction.atomic():
+            member = PartnerMember.objects.create(user=user, partner=partner, invited_by=actor)
+    except IntegrityError:
+        raise AlreadyMember() from None
     notify(
         recipients=[user],
         kind=PARTNER_INVITATION,

@@ -192,3 +192,27 @@ def test_two_members_validating_one_voucher_at_once_exactly_one_succeeds():
     )
     assert outcomes == Counter({"ok": 1, "already_used": 7})
     assert Redemption.objects.get(pk=issued.pk).status == "used"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_invitations_of_one_address_make_one_member_and_no_500():
+    landlord = LandlordFactory()
+    partner, admin, _ = make_partner(landlord, members=0)
+    other, _admin, _ = make_partner(landlord, name="Épicerie", members=0)
+
+    results = run_concurrently(
+        [
+            lambda p=p: partners.partner_member_invite(
+                actor=admin, partner=p, email="nouveau@example.org"
+            )
+            for p in (partner, other) * 3
+        ]
+    )
+
+    outcomes = Counter(
+        "ok" if isinstance(r, PartnerMember) else getattr(r, "code", repr(r)) for r in results
+    )
+    assert outcomes["ok"] == 1
+    assert set(outcomes) <= {"ok", "email_in_use", "already_member"}, outcomes
+    assert PartnerMember.objects.filter(user__email="nouveau@example.org").count() == 1
