@@ -11,6 +11,7 @@ EMPLOYER_ANSWERED = "jobs.employer_answered"
 INTERVIEW = "jobs.interview"
 HIRED = "jobs.hired"
 MATCH_EXPIRED = "jobs.match_expired"
+PROPOSAL_EXPIRED = "jobs.proposal_expired"
 OFFER_EXPIRING = "jobs.offer_expiring"
 STAFF_WEEKLY = "jobs.staff_weekly"
 
@@ -68,6 +69,18 @@ KINDS = (
         title=_("No answer: {offer}"),
         body=_("{employer} did not answer in time. Your advisor can suggest other offers."),
         link_type="job_match",
+    ),
+    NotificationKind(
+        code=PROPOSAL_EXPIRED,
+        category=Category.JOBS,
+        title=_("Proposal closed: {offer}"),
+        body=_(
+            "The candidate proposed for {offer} waited 21 days without an answer: the proposal "
+            "is closed. Your partner landlord can propose other candidates."
+        ),
+        link_type="job_match",
+        channels=("inbox", "push", "email"),  # to employer members: they have no app
+        extra={"email_path": "/espace/candidats/{link_id}/"},
     ),
     NotificationKind(
         code=OFFER_EXPIRING,

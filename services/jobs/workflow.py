@@ -328,6 +328,13 @@ def _effects(match: Match, *, previous: str, actor: User | None) -> None:
             close_open_matches(offer=offer, note="offer filled")
     elif to == S.EXPIRED:
         notify(recipients=[tenant_user], kind=kinds.MATCH_EXPIRED, params=params, link_id=link)
+        notify(
+            recipients=_employer_members(match),
+            kind=kinds.PROPOSAL_EXPIRED,
+            params=params,
+            link_id=link,
+            sender=match.landlord.name,
+        )
 
 
 def close_open_matches(*, offer: Offer, note: str) -> int:
