@@ -34,7 +34,7 @@ from services.core.errors import DomainError
 from services.jobs import actions as jobs
 from services.jobs import selectors as jobs_selectors
 from services.jobs.matching import localized_reasons
-from services.jobs.models import Match
+from services.jobs.models import Match, Offer
 
 from ..access import SESSION_TOKEN_VERSION
 from ..client import client_address
@@ -320,6 +320,60 @@ def _apply(user, match: Match, step: str, data: dict) -> None:
             expected_state=Match.State.INTERVIEW,
             data={"hire_start_date": data["start_date"]} if hired else {},
         )
+
+
+# --------------------------------------------------------------------------- offers
+
+# The status steps a member takes from this page (the jobs actions check each one).
+OFFER_STEPS = {
+    "published": gettext_lazy("The offer is published."),
+    "closed": gettext_lazy("The offer is closed."),
+}
+
+
+@never_cache
+@employer_required
+def offers(request):
+    """My company's offers, as the API lists them to this member (its landlords' only)."""
+    found = jobs_selectors.offer_list_for_user(user=request.user).order_by("-created_at", "-id")
+    return render(
+        request,
+        "web/employer/offers.html",
+        {
+            "offers": [
+                {
+                    "id": offer.public_id,
+                    "title": offer.title,
+                    "status": offer.get_status_display(),
+                    "status_code": offer.status,
+                    "can_publish": offer.status in (Offer.Status.DRAFT, Offer.Status.PAUSED),
+                    "can_close": offer.status
+                    in (Offer.Status.DRAFT, Offer.Status.PUBLISHED, Offer.Status.PAUSED),
+                }
+                for offer in found[:200]
+            ],
+            "section": "employer",
+        },
+    )
+
+
+@require_POST
+@employer_required
+def offer_status(request, id):
+    """Publish or close one of my offers, through the jobs action the API uses (ownership,
+    the status steps, closing its open matches)."""
+    offer = get_object_or_404(jobs_selectors.offer_list_for_user(user=request.user), public_id=id)
+    wanted = request.POST.get("status", "")
+    if wanted not in OFFER_STEPS:
+        messages.error(request, _("Choose publish or close."))
+        return redirect("employer:offers")
+    try:
+        jobs.offer_update(actor=request.user, offer=offer, data={"status": wanted})
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, str(OFFER_STEPS[wanted]))
+    return redirect("employer:offers")
 
 
 # --------------------------------------------------------------------------- e-mail switch

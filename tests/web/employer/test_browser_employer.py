@@ -79,6 +79,11 @@ def test_employer_follows_the_email_link_and_answers(page, live_server, companie
     assert "3 place du Marché" in sent.body
     assert sent.data["ics"].endswith(f"/jobs/matches/{companies.match_a.public_id}/interview.ics/")
 
+    page.get_by_role("link", name="Mes candidats").first.click()
+    page.get_by_role("link", name="Mes offres").click()
+    assert page.get_by_role("heading", name="Vendeur en boulangerie").is_visible()
+    screenshot(page, "employer-offers")
+
 
 def test_an_expired_link_offers_to_send_a_new_one(page, live_server, companies):
     page.goto(f"{live_server.url}/espace/lien/?sesame=expired-or-forged&next=/espace/")

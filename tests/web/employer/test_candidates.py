@@ -16,6 +16,8 @@ pytestmark = pytest.mark.django_db
 EXPECTED = {
     "": {"anonymous": 302, "member": 200, "staff": 403, "tenant": 403},
     "candidats/<uuid:id>/": {"anonymous": 302, "member": 200, "staff": 403, "tenant": 403},
+    "offres/": {"anonymous": 302, "member": 200, "staff": 403, "tenant": 403},
+    "offres/<uuid:id>/statut/": {"anonymous": 405, "member": 405, "staff": 405, "tenant": 405},
     "lien/": {"anonymous": 200, "member": 200, "staff": 200, "tenant": 200},
     "lien/nouveau/": {"anonymous": 200, "member": 200, "staff": 200, "tenant": 200},
     "deconnexion/": {"anonymous": 405, "member": 405, "staff": 405, "tenant": 405},
@@ -155,5 +157,16 @@ def test_hostile_input_is_a_clear_answer_never_a_500(companies):
     assert Client().get("/espace/e-mails/" + "A" * 5000 + "/").status_code == 404
     too_long = Client().post("/espace/lien/nouveau/", {"email": "a" * 300 + "@x.example"})
     assert too_long.status_code == 200 and "field-error" in too_long.content.decode()
+    # The later steps and the offers: absurd values are a form error or a message.
+    odd = {"step": "interview", "date": "31/02/99999", "time": "25:99", "place": "x" * 5000}
+    assert client.post(url, odd).status_code == 200
+    assert (
+        client.post(url, {"step": "outcome", "outcome": "hired", "start_date": "-1"}).status_code
+        == 200
+    )
+    assert client.post(url, {"step": "nonsense"}).status_code == 200
+    offer_url = f"/espace/offres/{companies.match_a.offer.public_id}/statut/"
+    assert client.post(offer_url, {"status": "<script>"}).status_code == 302
+    assert client.post("/espace/offres/not-a-uuid/statut/", {"status": "closed"}).status_code == 404
     companies.match_a.refresh_from_db()
     assert companies.match_a.state == Match.State.PROPOSED
