@@ -9,8 +9,6 @@ write through one action that checks its policy again; a refusal is shown as the
 words it, beside its field.
 """
 
-import csv
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -21,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from services.accounts.selectors import landlord_of
+from services.core.csvexport import write_csv
 from services.core.errors import DomainError
 from services.loyalty import actions, partners, reports, selectors
 from services.loyalty.models import Redemption
@@ -252,19 +251,10 @@ def redemption_list(request):
 # --- Reports -----------------------------------------------------------------------------
 
 
-def _cell(value):
-    """Neutralise spreadsheet formulas in text cells (a reward titled "=HYPERLINK(...)")."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _csv(filename: str, header: list[str], rows: list[list]) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows([[_cell(value) for value in row] for row in rows])
+    write_csv(response, header, rows)
     return response
 
 

@@ -22,6 +22,7 @@ from api.idempotency import idempotent
 from api.parsers import JSONParser
 from api.permissions import STAFF, TENANT, IsStaff, IsTenant, PerAction, roles
 from services.core import clock
+from services.core.csvexport import write_csv
 from services.loyalty import actions, policies, selectors
 from services.loyalty.models import Account, EarningRule, Entry, Redemption, Reward
 
@@ -398,19 +399,10 @@ CSV_RESPONSE = {
 }
 
 
-def _cell(value):
-    """Neutralise spreadsheet formulas in text cells (a reward title like "=HYPERLINK(...)")."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _csv(filename: str, header: list[str], rows: list[list]) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows([[_cell(value) for value in row] for row in rows])
+    write_csv(response, header, rows)
     return response
 
 
