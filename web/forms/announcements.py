@@ -18,7 +18,7 @@ class AnnouncementForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     marketing = forms.BooleanField(
-        label=_("Marketing (not a service message)"),
+        label=_("Promotional (not a service notice)"),
         required=False,
         help_text=_("Only tenants who agreed to receive marketing get it."),
     )
