@@ -176,6 +176,22 @@ def _signed_sum(condition: Q):
     return total
 
 
+# The columns of each report row, in the order the CSV exports (API and console) write them.
+POINTS_REPORT_COLUMNS = ["month", "issued", "spent", "expired", "reversed", "adjusted_down"]
+REWARDS_REPORT_COLUMNS = [
+    "reward",
+    "title",
+    "partner_name",
+    "cost_points",
+    "stock",
+    "issued",
+    "used",
+    "cancelled",
+    "expired",
+    "points_spent",
+]
+
+
 def points_report_monthly(
     *, landlord_id: int, since: datetime.date, until: datetime.date
 ) -> list[dict]:

@@ -258,21 +258,6 @@ def _csv(filename: str, header: list[str], rows: list[list]) -> HttpResponse:
     return response
 
 
-MONTH_COLUMNS = ["month", "issued", "spent", "expired", "reversed", "adjusted_down"]
-REWARD_COLUMNS = [
-    "reward",
-    "title",
-    "partner_name",
-    "cost_points",
-    "stock",
-    "issued",
-    "used",
-    "cancelled",
-    "expired",
-    "points_spent",
-]
-
-
 def _report_or_403(report):
     if report is None:  # the role gate let them in; the domain's policy says no
         raise PermissionDenied
@@ -306,8 +291,8 @@ def report_points_csv(request):
     monthly = _report_or_403(reports.points_by_month(user=request.user, months=12))
     return _csv(
         "loyalty-points.csv",
-        MONTH_COLUMNS,
-        [[row[c] for c in MONTH_COLUMNS] for row in monthly.rows],
+        selectors.POINTS_REPORT_COLUMNS,
+        [[row[c] for c in selectors.POINTS_REPORT_COLUMNS] for row in monthly.rows],
     )
 
 
@@ -315,7 +300,9 @@ def report_points_csv(request):
 def report_rewards_csv(request):
     rows = _report_or_403(reports.rewards_report(user=request.user))
     return _csv(
-        "loyalty-rewards.csv", REWARD_COLUMNS, [[row[c] for c in REWARD_COLUMNS] for row in rows]
+        "loyalty-rewards.csv",
+        selectors.REWARDS_REPORT_COLUMNS,
+        [[row[c] for c in selectors.REWARDS_REPORT_COLUMNS] for row in rows],
     )
 
 

@@ -406,21 +406,6 @@ def _csv(filename: str, header: list[str], rows: list[list]) -> HttpResponse:
     return response
 
 
-MONTH_COLUMNS = ["month", "issued", "spent", "expired", "reversed", "adjusted_down"]
-REWARD_COLUMNS = [
-    "reward",
-    "title",
-    "partner_name",
-    "cost_points",
-    "stock",
-    "issued",
-    "used",
-    "cancelled",
-    "expired",
-    "points_spent",
-]
-
-
 @extend_schema(tags=["loyalty"])
 class MonthlyReportView(APIView):
     permission_classes = [IsStaff]
@@ -446,8 +431,8 @@ class MonthlyReportExportView(APIView):
         months = selectors.points_report_monthly(landlord_id=landlord_id, since=since, until=until)
         return _csv(
             f"loyalty-points-{since:%Y-%m}-{until:%Y-%m}.csv",
-            MONTH_COLUMNS,
-            [[row[c] for c in MONTH_COLUMNS] for row in months],
+            selectors.POINTS_REPORT_COLUMNS,
+            [[row[c] for c in selectors.POINTS_REPORT_COLUMNS] for row in months],
         )
 
 
@@ -470,6 +455,9 @@ class RewardReportExportView(APIView):
         rows = selectors.redemption_report_by_reward(landlord_id=_report_landlord(request))
         return _csv(
             "loyalty-redemptions-by-reward.csv",
-            REWARD_COLUMNS,
-            [["" if row[c] is None else row[c] for c in REWARD_COLUMNS] for row in rows],
+            selectors.REWARDS_REPORT_COLUMNS,
+            [
+                ["" if row[c] is None else row[c] for c in selectors.REWARDS_REPORT_COLUMNS]
+                for row in rows
+            ],
         )
