@@ -11,6 +11,7 @@ class AccountsConfig(AppConfig):
 
         from . import (
             checks,  # noqa: F401  (registers the system checks)
+            employers,  # noqa: F401  (registers the invitation e-mails)
             password_reset,  # noqa: F401  (registers its e-mail kind)
         )
         from .audience import TenantAudience

@@ -244,6 +244,11 @@ class PartnerAccess(models.Model):
     """
 
     member = models.ForeignKey(EmployerMember, on_delete=models.CASCADE, related_name="accesses")
+    # Contact details the company's members keep up to date from /espace/ (name, SIRET and
+    # address stay with staff: the address places the company's offers for matching).
+    contact_email = models.EmailField(_("contact e-mail"), max_length=254, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    website = models.URLField(_("website"), max_length=200, blank=True)
     landlord = models.ForeignKey(Landlord, on_delete=models.CASCADE, related_name="+")
     granted_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -310,6 +315,11 @@ class PasswordResetCode(PublicModel):
     used_at = models.DateTimeField(null=True, blank=True)
     issued_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    """An invitation to join a company's members: from a landlord's staff (`landlord`: the
+    partnership it grants on acceptance) or from a member inviting a colleague (`landlord`
+    empty: no landlord's access until that landlord's staff approve the new member).
+    `email`: where it was sent (empty for the API's code-only invitations)."""
+
     )
 
     class Meta:
