@@ -3,6 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
+from services.accounts.roles import member_of, staff_of, tenant_of
+
 TENANT = "tenant"
 STAFF = "staff"
 EMPLOYER = "employer"
@@ -11,13 +13,11 @@ EMPLOYER = "employer"
 def has_role(user, *roles: str) -> bool:
     if not (user and user.is_authenticated):
         return False
-    if user.role == TENANT:
-        return TENANT in roles and hasattr(user, "tenant")
-    if user.role == STAFF:
-        return STAFF in roles and hasattr(user, "staff")
-    if user.role == EMPLOYER:
-        return EMPLOYER in roles and hasattr(user, "employer_member")
-    return False
+    return (
+        (TENANT in roles and tenant_of(user) is not None)
+        or (STAFF in roles and staff_of(user) is not None)
+        or (EMPLOYER in roles and member_of(user) is not None)
+    )
 
 
 def roles(*allowed: str) -> type[BasePermission]:
@@ -49,3 +49,23 @@ class PerAction(BasePermission):
         if allowed is None:
             allowed = getattr(view, "default_roles", (TENANT, STAFF, EMPLOYER))
         return has_role(request.user, *allowed)
+
+
+class TenancyActive(BasePermission):
+    """A tenant's writes (every method but GET, HEAD, OPTIONS) once their membership of the
+    tenancy has ended are refused with 403 `tenancy_ended`: reads stay for the read-only
+    days. The check is the domain's (`services.accounts.tenancy_end.require_active`), which
+    the areas' write actions call too."""
+
+    def has_permission(self, request, view) -> bool:
+        from rest_framework.permissions import SAFE_METHODS
+
+        from services.accounts import tenancy_end
+
+        user = request.user
+        if request.method in SAFE_METHODS or getattr(user, "role", None) != TENANT:
+            return True
+        tenant = getattr(user, "tenant", None)
+        if tenant is not None:
+            tenancy_end.require_active(tenant)
+        return True

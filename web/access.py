@@ -15,7 +15,8 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
-from services.accounts.models import Staff, User
+from services.accounts.models import Staff
+from services.accounts.roles import staff_of
 
 ADMIN = Staff.Role.ADMIN
 JOB_ADVISOR = Staff.Role.JOB_ADVISOR
@@ -27,13 +28,8 @@ SESSION_TOKEN_VERSION = "web_token_version"
 
 def staff_role(user) -> str | None:
     """The staff role of a signed-in user, or None for tenants, employers and anonymous."""
-    if (
-        getattr(user, "is_authenticated", False)
-        and user.role == User.Role.STAFF
-        and hasattr(user, "staff")
-    ):
-        return user.staff.role
-    return None
+    staff = staff_of(user)
+    return staff.role if staff is not None else None
 
 
 def _session_ended(request) -> bool:

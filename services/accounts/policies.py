@@ -1,5 +1,6 @@
 """Who may do what in accounts. Actions check these again, whatever the caller."""
 
+from . import roles
 from .models import Staff, User
 
 TENANCY_MANAGERS = (Staff.Role.ADMIN, Staff.Role.COMMUNITY)
@@ -7,9 +8,8 @@ EMPLOYER_MANAGERS = (Staff.Role.ADMIN, Staff.Role.JOB_ADVISOR)
 
 
 def _staff_role(actor: User) -> str | None:
-    if actor.role == User.Role.STAFF and hasattr(actor, "staff"):
-        return actor.staff.role
-    return None
+    staff = roles.staff_of(actor)
+    return staff.role if staff is not None else None
 
 
 def can_manage_tenancies(*, actor: User) -> bool:

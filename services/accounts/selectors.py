@@ -2,32 +2,23 @@
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from . import policies
-from .models import Employer, EmployerMember, Landlord, PartnerAccess, Residence, Tenancy, User
-
-
-def landlord_of(user: User) -> Landlord | None:
-    """The landlord a tenant or staff member belongs to (employers may have several)."""
-    if getattr(user, "role", None) == User.Role.TENANT and hasattr(user, "tenant"):
-        return user.tenant.landlord
-    if getattr(user, "role", None) == User.Role.STAFF and hasattr(user, "staff"):
-        return user.staff.landlord
-    return None
+from . import policies, roles
+from .models import Employer, EmployerMember, PartnerAccess, Residence, Tenancy, User
 
 
 def residence_list_for_user(*, user: User) -> QuerySet[Residence]:
     qs = Residence.objects.select_related("landlord").order_by("name", "id")
-    if getattr(user, "role", None) == User.Role.TENANT and hasattr(user, "tenant"):
-        return qs.filter(pk=user.tenant.tenancy.residence_id)
-    if getattr(user, "role", None) == User.Role.STAFF and hasattr(user, "staff"):
-        return qs.filter(landlord_id=user.staff.landlord_id)
+    if tenant := roles.tenant_of(user):
+        return qs.filter(pk=tenant.tenancy.residence_id)
+    if staff := roles.staff_of(user):
+        return qs.filter(landlord_id=staff.landlord_id)
     return qs.none()
 
 
 def tenancy_list_for_user(*, user: User) -> QuerySet[Tenancy]:
-    if getattr(user, "role", None) == User.Role.STAFF and hasattr(user, "staff"):
+    if staff := roles.staff_of(user):
         return (
-            Tenancy.objects.filter(landlord_id=user.staff.landlord_id)
+            Tenancy.objects.filter(landlord_id=staff.landlord_id)
             .select_related("residence", "landlord")
             .order_by("-created_at", "-id")
         )
@@ -36,10 +27,10 @@ def tenancy_list_for_user(*, user: User) -> QuerySet[Tenancy]:
 
 def employer_list_for_user(*, user: User) -> QuerySet[Employer]:
     qs = Employer.objects.order_by("name", "id")
-    if getattr(user, "role", None) == User.Role.STAFF and hasattr(user, "staff"):
-        return qs.filter(landlords=user.staff.landlord_id)
-    if getattr(user, "role", None) == User.Role.EMPLOYER and hasattr(user, "employer_member"):
-        return qs.filter(pk=user.employer_member.employer_id)
+    if staff := roles.staff_of(user):
+        return qs.filter(landlords=staff.landlord_id)
+    if member := roles.member_of(user):
+        return qs.filter(pk=member.employer_id)
     return qs.none()
 
 
@@ -51,8 +42,7 @@ def partner_landlord_ids(*, user: User) -> frozenset[int]:
     if cached is not None:
         return cached
     ids: frozenset[int] = frozenset()
-    if getattr(user, "role", None) == User.Role.EMPLOYER and hasattr(user, "employer_member"):
-        member = user.employer_member
+    if member := roles.member_of(user):
         partners = Employer.landlords.through.objects.filter(employer_id=member.employer_id)
         ids = frozenset(
             PartnerAccess.objects.filter(

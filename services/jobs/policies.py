@@ -4,6 +4,7 @@ import uuid
 
 from django.core.exceptions import ObjectDoesNotExist
 
+from services.accounts import roles
 from services.accounts.models import Staff, User
 from services.accounts.selectors import partner_landlord_ids
 
@@ -14,22 +15,18 @@ JOB_STAFF_ROLES = (Staff.Role.ADMIN, Staff.Role.JOB_ADVISOR)
 
 def job_staff_landlord_id(actor: User) -> int | None:
     """The landlord of a staff member who handles jobs (admin, job advisor), else None."""
-    is_staff = actor.role == User.Role.STAFF and hasattr(actor, "staff")
-    if is_staff and actor.staff.role in JOB_STAFF_ROLES:
-        return actor.staff.landlord_id
+    staff = roles.staff_of(actor)
+    if staff is not None and staff.role in JOB_STAFF_ROLES:
+        return staff.landlord_id
     return None
 
 
 def employer_id_of(actor: User) -> int | None:
-    if actor.role == User.Role.EMPLOYER and hasattr(actor, "employer_member"):
-        return actor.employer_member.employer_id
-    return None
+    member = roles.member_of(actor)
+    return member.employer_id if member is not None else None
 
 
-def tenant_of(actor: User):
-    if actor.role == User.Role.TENANT and hasattr(actor, "tenant"):
-        return actor.tenant
-    return None
+tenant_of = roles.tenant_of
 
 
 def employer_landlord_ids(actor: User) -> frozenset[int]:
@@ -55,11 +52,23 @@ def offer_targets_landlord(*, actor: User, offer: Offer) -> bool:
     return landlord_id is not None and offer.target_landlords.filter(pk=landlord_id).exists()
 
 
+def member_speaks_for_offer(*, actor: User, offer: Offer) -> bool:
+    """A member changes its company's offer only when every landlord the offer targets
+    granted it access: editing or closing a shared offer changes what each landlord's
+    tenants read and ends their open matches, and a landlord that did not grant this member
+    must not see that happen through it (issue 10 §1–2)."""
+    if employer_id_of(actor) != offer.employer_id:
+        return False
+    targets = {landlord.pk for landlord in offer.target_landlords.all()}
+    return targets <= employer_landlord_ids(actor)
+
+
 def can_edit_offer(*, actor: User, offer: Offer) -> bool:
-    """Only the offer's owners edit or close it: the employer (its members who reach the
-    offer) and job staff of the landlord whose staff created it. Another targeted
-    landlord may only take itself off the targets (`can_untarget_offer`)."""
-    if member_reaches_offer(actor=actor, offer=offer):
+    """Only the offer's owners edit or close it: the employer (its members granted access by
+    every landlord the offer targets, `member_speaks_for_offer`) and job staff of the
+    landlord whose staff created it. Another targeted landlord may only take itself off the
+    targets (`can_untarget_offer`)."""
+    if member_speaks_for_offer(actor=actor, offer=offer):
         return True
     landlord_id = job_staff_landlord_id(actor)
     return landlord_id is not None and offer.owner_landlord_id == landlord_id

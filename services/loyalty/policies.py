@@ -1,21 +1,14 @@
 """Who may do what with points and rewards. Actions check these again, whatever the caller."""
 
+from services.accounts import roles
 from services.accounts.models import Staff, User
 
 # Catalogue, grants and earning rules: administrators and community officers.
 LOYALTY_MANAGERS = (Staff.Role.ADMIN, Staff.Role.COMMUNITY)
 
 
-def _staff(actor: User) -> Staff | None:
-    if actor is not None and actor.role == User.Role.STAFF and hasattr(actor, "staff"):
-        return actor.staff
-    return None
-
-
-def _tenant(actor: User):
-    if actor is not None and actor.role == User.Role.TENANT and hasattr(actor, "tenant"):
-        return actor.tenant
-    return None
+_staff = roles.staff_of
+_tenant = roles.tenant_of
 
 
 def is_staff_of(*, actor: User, landlord_id: int) -> bool:

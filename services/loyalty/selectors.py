@@ -9,6 +9,7 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value,
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from services.accounts import roles
 from services.accounts.models import Tenant, User
 from services.core import clock
 
@@ -19,16 +20,12 @@ from .policies import can_manage_loyalty
 EXPIRING_HORIZON_DAYS = 90
 
 
-def _tenant_of(user: User) -> Tenant | None:
-    if user.role == User.Role.TENANT and hasattr(user, "tenant"):
-        return user.tenant
-    return None
+_tenant_of = roles.tenant_of
 
 
 def _staff_landlord_id(user: User) -> int | None:
-    if user.role == User.Role.STAFF and hasattr(user, "staff"):
-        return user.staff.landlord_id
-    return None
+    staff = roles.staff_of(user)
+    return staff.landlord_id if staff is not None else None
 
 
 def account_balance(*, tenant: Tenant) -> int:

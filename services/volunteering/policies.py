@@ -1,5 +1,6 @@
 """Who may do what in volunteering. Actions check these again, whatever the caller."""
 
+from services.accounts import roles
 from services.accounts.models import Staff, User
 
 from .models import Mission, Signup
@@ -7,16 +8,8 @@ from .models import Mission, Signup
 MISSION_MANAGERS = (Staff.Role.ADMIN, Staff.Role.COMMUNITY)
 
 
-def _staff(actor: User):
-    if actor.role == User.Role.STAFF and hasattr(actor, "staff"):
-        return actor.staff
-    return None
-
-
-def _tenant(actor: User):
-    if actor.role == User.Role.TENANT and hasattr(actor, "tenant"):
-        return actor.tenant
-    return None
+_staff = roles.staff_of
+_tenant = roles.tenant_of
 
 
 def can_manage_missions(*, actor: User, landlord_id: int | None = None) -> bool:

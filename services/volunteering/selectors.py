@@ -25,6 +25,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Greatest
 
+from services.accounts import roles
 from services.accounts.models import User
 from services.core import clock
 
@@ -39,16 +40,8 @@ TAKEN = Q(signups__status=Signup.Status.CONFIRMED) | Q(
 )
 
 
-def _tenant(user: User):
-    if user.is_authenticated and user.role == User.Role.TENANT and hasattr(user, "tenant"):
-        return user.tenant
-    return None
-
-
-def _staff(user: User):
-    if user.is_authenticated and user.role == User.Role.STAFF and hasattr(user, "staff"):
-        return user.staff
-    return None
+_tenant = roles.tenant_of
+_staff = roles.staff_of
 
 
 def slots_with_places() -> QuerySet[Slot]:

@@ -29,12 +29,14 @@ from notifications import email as email_channel
 from notifications import services as notifications
 from notifications.kinds import SIGN_IN_LINK
 from services.accounts.models import User
+from services.accounts.roles import member_of
 from services.core import ratelimit
 from services.core.errors import DomainError
+from services.core.extensions import volunteer_hours_for
 from services.jobs import actions as jobs
 from services.jobs import selectors as jobs_selectors
 from services.jobs.matching import localized_reasons
-from services.jobs.models import Match, Offer
+from services.jobs.models import Match
 
 from ..access import SESSION_TOKEN_VERSION
 from ..client import client_address
@@ -47,11 +49,7 @@ LINK_REQUESTS_PER_HOUR = 5
 
 
 def is_employer_member(user) -> bool:
-    return (
-        getattr(user, "is_authenticated", False)
-        and user.role == User.Role.EMPLOYER
-        and hasattr(user, "employer_member")
-    )
+    return member_of(user) is not None
 
 
 def employer_required(view):
@@ -266,6 +264,8 @@ def candidate(request, id):
         else None
     )
     card = _card(match)
+    # Validated volunteer hours, as on the API's candidate card (the issue's "anonymised card").
+    card["volunteer_hours"] = volunteer_hours_for([match.tenant_id]).get(match.tenant_id, 0)
     return render(
         request,
         "web/employer/candidate.html",
@@ -322,58 +322,7 @@ def _apply(user, match: Match, step: str, data: dict) -> None:
         )
 
 
-# --------------------------------------------------------------------------- offers
-
-# The status steps a member takes from this page (the jobs actions check each one).
-OFFER_STEPS = {
-    "published": gettext_lazy("The offer is published."),
-    "closed": gettext_lazy("The offer is closed."),
-}
-
-
-@never_cache
-@employer_required
-def offers(request):
-    """My company's offers, as the API lists them to this member (its landlords' only)."""
-    found = jobs_selectors.offer_list_for_user(user=request.user).order_by("-created_at", "-id")
-    return render(
-        request,
-        "web/employer/offers.html",
-        {
-            "offers": [
-                {
-                    "id": offer.public_id,
-                    "title": offer.title,
-                    "status": offer.get_status_display(),
-                    "status_code": offer.status,
-                    "can_publish": offer.status in (Offer.Status.DRAFT, Offer.Status.PAUSED),
-                    "can_close": offer.status
-                    in (Offer.Status.DRAFT, Offer.Status.PUBLISHED, Offer.Status.PAUSED),
-                }
-                for offer in found[:200]
-            ],
-            "section": "employer",
-        },
-    )
-
-
-@require_POST
-@employer_required
-def offer_status(request, id):
-    """Publish or close one of my offers, through the jobs action the API uses (ownership,
-    the status steps, closing its open matches)."""
-    offer = get_object_or_404(jobs_selectors.offer_list_for_user(user=request.user), public_id=id)
-    wanted = request.POST.get("status", "")
-    if wanted not in OFFER_STEPS:
-        messages.error(request, _("Choose publish or close."))
-        return redirect("employer:offers")
-    try:
-        jobs.offer_update(actor=request.user, offer=offer, data={"status": wanted})
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, str(OFFER_STEPS[wanted]))
-    return redirect("employer:offers")
+# My offers (/espace/offres/) are in web/views/employer_offers.py.
 
 
 # --------------------------------------------------------------------------- e-mail switch

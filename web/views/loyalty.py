@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from services.accounts.selectors import landlord_of
+from services.accounts.roles import landlord_of
 from services.core.csvexport import write_csv
 from services.core.errors import DomainError
 from services.loyalty import actions, partners, reports, selectors

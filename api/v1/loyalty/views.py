@@ -16,15 +16,22 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import sync
 from api.conditional import ConditionalGetMixin
-from api.filters import UPDATED_SINCE, UpdatedSinceOnList, filter_updated_since
+from api.filters import UPDATED_SINCE, filter_updated_since
 from api.idempotency import idempotent
 from api.parsers import JSONParser
 from api.permissions import STAFF, TENANT, IsStaff, IsTenant, PerAction, roles
+from services.accounts.roles import tenant_of
 from services.core import clock
 from services.core.csvexport import write_csv
 from services.loyalty import actions, policies, selectors
 from services.loyalty.models import Account, EarningRule, Entry, Redemption, Reward
+from services.loyalty.sync import (
+    entry_sync_for_user,
+    redemption_sync_for_user,
+    reward_sync_for_user,
+)
 
 from . import serializers as s
 
@@ -74,7 +81,7 @@ class AccountViewSet(UUIDLookup, mixins.ListModelMixin, viewsets.GenericViewSet)
         return super().list(request, *args, **kwargs)
 
 
-@extend_schema(tags=["loyalty"], parameters=[UPDATED_SINCE])
+@extend_schema(tags=["loyalty"])
 class EntryViewSet(UUIDLookup, mixins.ListModelMixin, viewsets.GenericViewSet):
     """T: my ledger. S: the landlord's ledger, `?tenant=<id>` for one tenant."""
 
@@ -92,12 +99,22 @@ class EntryViewSet(UUIDLookup, mixins.ListModelMixin, viewsets.GenericViewSet):
                 raise UnknownTenant(
                     fields={"tenant": [str(UnknownTenant.default_message)]}
                 ) from None
-        return filter_updated_since(self.request, qs)
+        return qs
 
     @extend_schema(
-        parameters=[OpenApiParameter("tenant", OpenApiTypes.UUID, description="Staff only.")]
+        parameters=[
+            OpenApiParameter("tenant", OpenApiTypes.UUID, description="Staff only."),
+            *sync.SYNC_PARAMETERS,
+        ],
+        responses=sync.list_schema(s.LoyaltyEntryOutput, name="LoyaltyEntries"),
     )
     def list(self, request, *args, **kwargs):
+        if sync.requested(request):
+            return sync.respond(
+                request,
+                entry_sync_for_user(user=request.user),
+                lambda rows: s.LoyaltyEntryOutput(rows, many=True).data,
+            )
         return super().list(request, *args, **kwargs)
 
 
@@ -105,7 +122,6 @@ class EntryViewSet(UUIDLookup, mixins.ListModelMixin, viewsets.GenericViewSet):
 class RewardViewSet(
     ConditionalGetMixin,
     UUIDLookup,
-    UpdatedSinceOnList,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -125,11 +141,23 @@ class RewardViewSet(
     def get_queryset(self):
         return selectors.reward_list_for_user(user=self.request.user)
 
+    @extend_schema(
+        parameters=sync.SYNC_PARAMETERS,
+        responses=sync.list_schema(s.LoyaltyRewardOutput, name="LoyaltyRewards"),
+    )
+    def list(self, request, *args, **kwargs):
+        if sync.requested(request):
+            return sync.respond(
+                request,
+                reward_sync_for_user(user=request.user),
+                lambda rows: self.get_serializer(rows, many=True).data,
+            )
+        return super().list(request, *args, **kwargs)
+
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        user = self.request.user
-        if user.is_authenticated and user.role == TENANT and hasattr(user, "tenant"):
-            context["balance"] = selectors.account_balance(tenant=user.tenant)
+        if tenant := tenant_of(self.request.user):
+            context["balance"] = selectors.account_balance(tenant=tenant)
         return context
 
     @extend_schema(request=s.LoyaltyRewardCreateInput, responses={201: s.LoyaltyRewardOutput})
@@ -206,7 +234,6 @@ class RewardViewSet(
 class RedemptionViewSet(
     ConditionalGetMixin,
     UUIDLookup,
-    UpdatedSinceOnList,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -219,6 +246,19 @@ class RedemptionViewSet(
 
     def get_queryset(self):
         return selectors.redemption_list_for_user(user=self.request.user)
+
+    @extend_schema(
+        parameters=sync.SYNC_PARAMETERS,
+        responses=sync.list_schema(s.LoyaltyRedemptionOutput, name="LoyaltyRedemptions"),
+    )
+    def list(self, request, *args, **kwargs):
+        if sync.requested(request):
+            return sync.respond(
+                request,
+                redemption_sync_for_user(user=request.user),
+                lambda rows: self.get_serializer(rows, many=True).data,
+            )
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(
         request=s.LoyaltyRedemptionCancelInput,
