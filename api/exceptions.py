@@ -30,6 +30,31 @@ _DRF_CODES = {
 }
 
 
+# The codes the interface answers itself (DRF's, authentication, the body and the server);
+# with those declared through services.core.errors, docs/errors.md lists every code.
+INTERFACE_CODES = {
+    "invalid": 400,
+    "bad_request": 400,
+    "parse_error": 400,
+    "not_authenticated": 401,
+    "authentication_failed": 401,
+    "token_not_valid": 401,
+    "user_not_found": 401,
+    "user_inactive": 401,
+    "session_ended": 401,
+    "permission_denied": 403,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "not_acceptable": 406,
+    "request_too_large": 413,
+    "unsupported_media_type": 415,
+    "idempotency_key_reused": 422,
+    "throttled": 429,
+    "server_error": 500,
+    "service_unavailable": 503,
+}
+
+
 def error_body(code: str, message, fields=None, **extra) -> dict:
     body = {"code": code, "message": str(message), "fields": fields or {}}
     body.update(extra)
