@@ -35,6 +35,7 @@ from services.core.errors import DomainError, conflict, invalid, not_allowed
 
 from . import actions, codes
 from .models import Employer, EmployerInvitation, EmployerMember, PartnerAccess, User
+from .roles import member_of
 
 STAFF_INVITATION = "accounts.employer_invitation"
 COLLEAGUE_INVITATION = "accounts.employer_colleague_invitation"
@@ -201,7 +202,7 @@ def employer_invitation_send(
     issued = actions.employer_invitation_create(actor=actor, employer=employer)
     address = _address(email)
     user = _invitee(address, employer)
-    member = getattr(user, "employer_member", None)
+    member = member_of(user)
     landlord = actor.staff.landlord
     if (
         member is not None
@@ -219,12 +220,6 @@ def employer_invitation_send(
         sender=landlord.name,
     )
     return issued
-
-
-def member_of(user) -> EmployerMember | None:
-    if getattr(user, "role", None) == User.Role.EMPLOYER and hasattr(user, "employer_member"):
-        return user.employer_member
-    return None
 
 
 def colleague_invite(*, actor: User, email: str) -> EmployerInvitation:
@@ -246,7 +241,7 @@ def colleague_invite(*, actor: User, email: str) -> EmployerInvitation:
     with transaction.atomic():
         employer = Employer.objects.get(pk=member.employer_id)
         user = _invitee(address, employer)
-        if hasattr(user, "employer_member"):
+        if member_of(user) is not None:
             raise AlreadyMember(fields={"email": [str(AlreadyMember.default_message)]})
         invitation = EmployerInvitation.objects.create(
             employer=employer,
@@ -344,7 +339,7 @@ def _new_member(user: User, employer: Employer, first: str, last: str, password:
         ]
         raise NameRequired(fields={name: [str(NameRequired.default_message)] for name in missing})
     user.first_name, user.last_name = first[:100], last[:100]
-    actions._password_errors(password, user)
+    actions._password_errors(password, user, field="new_password")
     user.set_password(password)
     user.save(update_fields=["first_name", "last_name", "password", "updated_at"])
     try:

@@ -4,6 +4,7 @@ in e-mails, signed in by magic link (web/views/employer.py)."""
 from django.urls import path
 
 from ..views import employer
+from ..views import employer_team as team
 
 app_name = "employer"
 
@@ -16,4 +17,9 @@ urlpatterns = [
     path("lien/nouveau/", employer.link_request, name="link_request"),
     path("deconnexion/", employer.sign_out, name="sign_out"),
     path("e-mails/<str:token>/", employer.email_preferences, name="email_preferences"),
+    path("equipe/", team.team, name="team"),
+    path("entreprise/", team.company, name="company"),
+    path("mot-de-passe/", team.password, name="password"),
+    path("connexion/", team.sign_in, name="sign_in"),
+    path("invitation/<str:token>/", team.invitation, name="invitation"),
 ]

@@ -28,5 +28,10 @@ urlpatterns = [
     path("employers/new/", jobs.employer_create, name="employer_create"),
     path("employers/<uuid:id>/", jobs.employer_detail, name="employer_detail"),
     path("employers/<uuid:id>/invite/", jobs.employer_invite, name="employer_invite"),
+    path(
+        "employers/<uuid:id>/members/<uuid:member_id>/access/",
+        jobs.employer_member_access,
+        name="employer_member_access",
+    ),
     path("stats/", jobs.stats, name="stats"),
 ]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from services.accounts import actions as accounts
+from services.accounts import employers as employer_accounts
 from services.accounts.selectors import employer_list_for_user, employer_member_list_for_user
 from services.core import clock
 from services.core.errors import DomainError
@@ -25,6 +26,7 @@ from services.jobs.models import Match
 
 from ..access import ADMIN, JOB_ADVISOR, get_for_user_or_404, staff_required
 from ..forms import add_domain_error
+from ..forms.employer_team import StaffInviteForm
 from ..forms.jobs import (
     EmployerForm,
     EmployerSearchForm,
@@ -36,7 +38,6 @@ from ..forms.jobs import (
 from ..pagination import paginate, querystring_without_page
 
 JOB_STAFF = (ADMIN, JOB_ADVISOR)
-_INVITATION_CODES = "web_invitation_codes"
 
 
 def _context(**extra) -> dict:
@@ -111,7 +112,7 @@ def employer_create(request):
     return render(request, "web/jobs/employer_form.html", _context(form=form))
 
 
-def _employer_page(request, employer, *, invitation_code=None, status=200):
+def _employer_page(request, employer, *, invite_form=None, status=200):
     offers = reports.offer_search_for_user(user=request.user, employer=str(employer.public_id))
     return render(
         request,
@@ -123,7 +124,7 @@ def _employer_page(request, employer, *, invitation_code=None, status=200):
                 :20
             ],
             offers=offers[:20],
-            invitation_code=invitation_code,
+            invite_form=invite_form or StaffInviteForm(),
             now=clock.now(),
         ),
         status=status,
@@ -133,26 +134,52 @@ def _employer_page(request, employer, *, invitation_code=None, status=200):
 @staff_required(*JOB_STAFF)
 def employer_detail(request, id):
     employer = get_for_user_or_404(employer_list_for_user(user=request.user), public_id=id)
-    # A code just issued is shown once: it lives in the session until this page shows it.
-    codes = request.session.get(_INVITATION_CODES, {})
-    code = codes.pop(str(employer.public_id), None)
-    if code is not None:
-        request.session[_INVITATION_CODES] = codes
-    return _employer_page(request, employer, invitation_code=code)
+    return _employer_page(request, employer)
 
 
 @staff_required(*JOB_STAFF)
 @require_POST
 def employer_invite(request, id):
+    """Invite someone by e-mail, in the landlord's name: they accept from the e-mail's link
+    (no code to pass on). A refused address is shown beside the field, as typed."""
     employer = get_for_user_or_404(employer_list_for_user(user=request.user), public_id=id)
+    form = StaffInviteForm(request.POST)
+    if form.is_valid():
+        try:
+            employer_accounts.employer_invitation_send(
+                actor=request.user, employer=employer, email=form.cleaned_data["email"]
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Invitation sent to {email}.").format(email=form.cleaned_data["email"]),
+            )
+            return redirect("web:jobs:employer_detail", id=employer.public_id)
+    return _employer_page(request, employer, invite_form=form)
+
+
+@staff_required(*JOB_STAFF)
+@require_POST
+def employer_member_access(request, id, member_id):
+    """Approve a member for the viewer's landlord (e.g. a colleague another member invited:
+    they reach no landlord's candidates until its staff approve them), or withdraw it."""
+    employer = get_for_user_or_404(employer_list_for_user(user=request.user), public_id=id)
+    member = get_for_user_or_404(
+        employer_member_list_for_user(user=request.user, employer=employer), public_id=member_id
+    )
     try:
-        issued = accounts.employer_invitation_create(actor=request.user, employer=employer)
+        if request.POST.get("grant") == "0":
+            accounts.partner_access_revoke(actor=request.user, member=member)
+            done = _("{name} no longer reaches your candidates.")
+        else:
+            accounts.partner_access_grant(actor=request.user, member=member)
+            done = _("{name} now reaches your candidates.")
     except DomainError as exc:
         messages.error(request, str(exc.message))
-        return redirect("web:jobs:employer_detail", id=employer.public_id)
-    codes = request.session.get(_INVITATION_CODES, {})
-    codes[str(employer.public_id)] = issued.invitation_code
-    request.session[_INVITATION_CODES] = codes
+    else:
+        messages.success(request, done.format(name=member.user.full_name or member.user.email))
     return redirect("web:jobs:employer_detail", id=employer.public_id)
 
 

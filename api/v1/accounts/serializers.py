@@ -287,6 +287,11 @@ class AccountsEmployerCreateInput(serializers.Serializer):
     )
 
 
+class AccountsInvitationCreateInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+
+
 class AccountsInvitationOutput(serializers.Serializer):
     invitation_code = serializers.CharField()
     expires_at = serializers.DateTimeField()
+    email = serializers.CharField(help_text="Where the invitation was e-mailed; empty if not.")

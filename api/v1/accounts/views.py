@@ -14,7 +14,7 @@ from api.client import client_address
 from api.conditional import ConditionalGetMixin
 from api.idempotency import idempotent
 from api.permissions import EMPLOYER, STAFF, TENANT, IsAnyRole, PerAction, has_role, roles
-from services.accounts import actions, consents, password_reset, policies, selectors
+from services.accounts import actions, consents, employers, password_reset, policies, selectors
 from services.core.errors import invalid
 from services.jobs import selectors as jobs_selectors
 
@@ -364,17 +364,35 @@ class EmployerViewSet(
         employer = actions.employer_create(actor=request.user, **data.validated_data)
         return Response(s.AccountsEmployerOutput(employer).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={201: s.AccountsInvitationOutput})
+    @extend_schema(
+        request=s.AccountsInvitationCreateInput,
+        responses={201: s.AccountsInvitationOutput},
+        description=(
+            "With `email`, the invitation is e-mailed in your landlord's name with a link to "
+            "accept it on the employer pages (409 `email_in_use` for another kind of account "
+            "or another company's member, 409 `already_granted` for a member who already "
+            "reaches your candidates). Without it, pass the code on by hand as before."
+        ),
+    )
     @action(detail=True, methods=["post"])
     @idempotent
     def invitations(self, request, id=None):
         employer = self.get_object()
-        issued = actions.employer_invitation_create(actor=request.user, employer=employer)
+        data = s.AccountsInvitationCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        email = data.validated_data.get("email", "")
+        if email:
+            issued = employers.employer_invitation_send(
+                actor=request.user, employer=employer, email=email
+            )
+        else:
+            issued = actions.employer_invitation_create(actor=request.user, employer=employer)
         return Response(
             s.AccountsInvitationOutput(
                 {
                     "invitation_code": issued.invitation_code,
                     "expires_at": issued.invitation.expires_at,
+                    "email": issued.invitation.email,
                 }
             ).data,
             status=status.HTTP_201_CREATED,

@@ -1,6 +1,7 @@
 """The jobs section's pages: admins and job advisors of the landlord; another landlord's
 offer, match or employer is a 404 (reads and writes), other roles 403."""
 
+from tests.factories import EmployerMemberFactory
 from web.access import ADMIN, JOB_ADVISOR
 
 from .base import OK, Case, staff_only
@@ -32,6 +33,12 @@ def _match(world, console):
 
 def _employer(world, console):
     return {"id": world.employer_a.public_id}
+
+
+def _employer_member(world, console):
+    """A member of landlord A's partner employer still waiting for A's approval."""
+    member = EmployerMemberFactory(employer=world.employer_a, grants=[])
+    return {"id": world.employer_a.public_id, "member_id": member.public_id}
 
 
 EXPECTATIONS = {
@@ -68,6 +75,14 @@ EXPECTATIONS = {
     "/console/jobs/employers/new/ POST": Case(expect=JOBS, data={"name": ""}),
     "/console/jobs/employers/{id}/": Case(expect=JOBS_OBJECT, make=_employer),
     "/console/jobs/employers/{id}/invite/": Case(expect=JOBS, make=_employer),
-    "/console/jobs/employers/{id}/invite/ POST": Case(expect=JOBS_OBJECT, make=_employer),
+    "/console/jobs/employers/{id}/invite/ POST": Case(
+        expect=JOBS_OBJECT, make=_employer, data={"email": "invite@example.org"}
+    ),
+    "/console/jobs/employers/{id}/members/{member_id}/access/": Case(
+        expect=JOBS, make=_employer_member
+    ),
+    "/console/jobs/employers/{id}/members/{member_id}/access/ POST": Case(
+        expect=JOBS_OBJECT, make=_employer_member, data={"grant": "1"}
+    ),
     "/console/jobs/stats/": Case(expect=JOBS),
 }

@@ -22,6 +22,12 @@ EXPECTED = {
     "lien/nouveau/": {"anonymous": 200, "member": 200, "staff": 200, "tenant": 200},
     "deconnexion/": {"anonymous": 405, "member": 405, "staff": 405, "tenant": 405},
     "e-mails/<str:token>/": {"anonymous": 404, "member": 404, "staff": 404, "tenant": 404},
+    # The member's own team, company and password (tests/web/employer/test_team.py).
+    "equipe/": {"anonymous": 302, "member": 200, "staff": 403, "tenant": 403},
+    "entreprise/": {"anonymous": 302, "member": 200, "staff": 403, "tenant": 403},
+    "mot-de-passe/": {"anonymous": 302, "member": 200, "staff": 403, "tenant": 403},
+    "connexion/": {"anonymous": 200, "member": 302, "staff": 200, "tenant": 200},
+    "invitation/<str:token>/": {"anonymous": 404, "member": 404, "staff": 404, "tenant": 404},
 }
 
 

@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 
 from services.core import clock
 from services.jobs.models import Match, MatchTransition, Offer
@@ -434,19 +435,20 @@ def test_employer_create_and_its_siret_refusal(world, console, web_client):
     assert b'value="Atlantique Bis"' in again.content
 
 
-def test_invitation_code_is_shown_once_to_copy(world, console, web_client):
+def test_invitation_is_emailed_and_no_code_is_shown(
+    world, console, web_client, django_capture_on_commit_callbacks
+):
+    """Staff no longer pass a code on: the invitation goes by e-mail (issue 13)."""
     client = web_client(console.advisor_a.user)
     url = f"/console/jobs/employers/{world.employer_a.public_id}/"
-    response = client.post(url + "invite/")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url + "invite/", {"email": "nouveau@example.org"})
     assert response.status_code == 302
-    first = client.get(url).content.decode()
-    code = re.search(r'id="invitation-code" class="code" type="text" value="([^"]+)"', first)
-    assert code is not None
-    assert "navigator.clipboard" in first
-    second = client.get(url).content.decode()
-    assert code.group(1) not in second
-    assert "invitation-code" not in second
-    assert world.employer_a.invitations.count() == 1
+    page = client.get(url).content.decode()
+    assert "invitation-code" not in page
+    assert "nouveau@example.org" in page
+    assert [m.to for m in mail.outbox] == [["nouveau@example.org"]]
+    assert world.employer_a.invitations.get().email == "nouveau@example.org"
 
 
 def test_community_staff_elsewhere_cannot_invite(world, console, web_client):
