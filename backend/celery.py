@@ -22,6 +22,7 @@ TASK_PACKAGES = [
     "services.jobs",
     "services.volunteering",
     "services.loyalty",
+    "services.privacy",
     "services.accounts",
     "services.core",
 ]

@@ -8,5 +8,6 @@ urlpatterns = [
     path("", include("api.v1.jobs.urls")),
     path("", include("api.v1.volunteering.urls")),
     path("", include("api.v1.loyalty.urls")),
+    path("", include("api.v1.privacy.urls")),
     path("", include("api.v1.home.urls")),
 ]

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "services.jobs",
     "services.volunteering",
     "services.loyalty",
+    "services.privacy",
     "api",
     "backend.observability",
     "django_htmx",
@@ -260,6 +261,21 @@ ACTIVATION_MAX_ATTEMPTS_PER_HOUR = env.int("ACTIVATION_MAX_ATTEMPTS_PER_HOUR", d
 # How many reverse proxies append to X-Forwarded-For in front of the app (0: none).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 IDEMPOTENCY_RETENTION_HOURS = 24
+
+# Privacy (docs/privacy.md: the register of processing says each period's purpose).
+# A tenant account nobody used for this long is anonymised, warned this many days before.
+PRIVACY_INACTIVE_ACCOUNT_DAYS = 730
+PRIVACY_INACTIVITY_WARNING_DAYS = 30
+# A CV is deleted once its tenant has had no open match (nor a new CV) for this long.
+PRIVACY_CV_IDLE_DAYS = 365
+# Who saw a revealed profile: each line is deleted this long after the view.
+PRIVACY_VIEW_LOG_DAYS = 1095
+# A background export's download link works this long after it is ready.
+PRIVACY_EXPORT_LINK_HOURS = 72
+# GET /me/export/ answers inline up to this many rows (and a CV up to this size); beyond,
+# the app asks for a background export (POST).
+PRIVACY_EXPORT_INLINE_MAX_ROWS = 1000
+PRIVACY_EXPORT_INLINE_MAX_CV_BYTES = 1_048_576
 
 # One JSON object per line (LOG_FORMAT=plain for a human at a terminal), each with the id of
 # the request or task it belongs to; the request log line is "voisinage.request".

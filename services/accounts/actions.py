@@ -640,6 +640,14 @@ def password_change(
     return issue_tokens(user)
 
 
+def password_confirm(*, user: User, password: str, client_key: str = "") -> None:
+    """A signed-in user's password, asked again before a grave act (erasing the account);
+    wrong ones count against the sign-in limits, like `password_change`."""
+    with _login_attempt(user.email, client_key, WrongPassword):
+        if not user.check_password(password or ""):
+            raise WrongPassword(fields={"password": [str(WrongPassword.default_message)]})
+
+
 PROFILE_FIELDS = ("first_name", "last_name", "phone", "language")
 
 

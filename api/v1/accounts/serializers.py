@@ -113,6 +113,10 @@ class AccountsPasswordChangeInput(serializers.Serializer):
     new_password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
+class AccountsEraseInput(serializers.Serializer):
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
 class AuthPasswordResetInput(serializers.Serializer):
     email = serializers.CharField(max_length=254)
 

@@ -17,6 +17,7 @@ from api.permissions import EMPLOYER, STAFF, TENANT, IsAnyRole, PerAction, has_r
 from services.accounts import actions, consents, employers, password_reset, policies, selectors
 from services.core.errors import invalid
 from services.jobs import selectors as jobs_selectors
+from services.privacy import actions as privacy_actions
 
 from . import serializers as s
 
@@ -170,6 +171,28 @@ class MeView(ConditionalGetMixin, APIView):
         data.is_valid(raise_exception=True)
         actions.profile_update(user=request.user, **data.validated_data)
         return Response(s.AccountsMeOutput(selectors.user_profile(user=request.user)).data)
+
+    @extend_schema(
+        tags=["me"],
+        request=s.AccountsEraseInput,
+        responses={204: None},
+        description=(
+            "Erases my account, confirmed with my password (tenants; docs/privacy.md, "
+            "\"Erasure\"): personal data erased at once, points and matches kept without a "
+            "name, unused vouchers cancelled, devices deleted, every session ended."
+        ),
+    )
+    def delete(self, request):
+        if not has_role(request.user, TENANT):
+            raise privacy_actions.CannotErase()
+        data = s.AccountsEraseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        privacy_actions.account_erase(
+            user=request.user,
+            password=data.validated_data["password"],
+            client_key=_client_key(request),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class PasswordChangeView(APIView):
