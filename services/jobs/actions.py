@@ -42,6 +42,7 @@ from .policies import (
     employer_landlord_ids,
     identity_revealed,
     job_staff_landlord_id,
+    member_reaches_offer,
     offer_targets_landlord,
     profile_of,
     tenant_of,
@@ -326,6 +327,13 @@ OfferNotOwner = not_allowed(
         "you may take your landlord off its targets."
     ),
 )
+OfferBeyondAccess = not_allowed(
+    "offer_beyond_access",
+    _(
+        "This offer is also shown to the tenants of a landlord that did not give you access: "
+        "only a colleague with access to all its landlords may change it."
+    ),
+)
 LandlordNotPartner = invalid(
     "landlord_not_partner", _("Offers may only target landlords partnered with the employer.")
 )
@@ -446,6 +454,8 @@ def offer_create(*, actor: User, employer: Employer, data: dict, target_landlord
 def offer_update(*, actor: User, offer: Offer, data: dict, target_landlords=None) -> Offer:
     offer = workflow.offer_lock(offer.pk)
     if not can_edit_offer(actor=actor, offer=offer):
+        if member_reaches_offer(actor=actor, offer=offer):
+            raise OfferBeyondAccess()
         raise OfferNotOwner()
     if offer.status in (Offer.Status.FILLED, Offer.Status.CLOSED):
         changed = [n for n in OFFER_FIELDS if n in data and data[n] != getattr(offer, n)]

@@ -13,14 +13,19 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from services.accounts.models import Employer, EmployerInvitation, User
+from services.accounts.models import Employer, EmployerInvitation, Landlord, User
 from services.accounts.policies import can_manage_employers
 from services.accounts.selectors import employer_list_for_user
 from services.core import clock
 
 from . import selectors
 from .models import Match, MatchTransition, Offer, RomeAppellation
-from .policies import can_edit_offer, can_untarget_offer, job_staff_landlord_id
+from .policies import (
+    can_edit_offer,
+    can_untarget_offer,
+    employer_landlord_ids,
+    job_staff_landlord_id,
+)
 
 
 def _uuid_or_none(value) -> uuid.UUID | None:
@@ -159,3 +164,32 @@ def rome_title(*, code: str) -> dict | None:
         "label": appellation.label,
         "rome_code": appellation.rome.code,
     }
+
+
+# --- The employer pages (/espace/) ---------------------------------------------------------
+
+
+def member_offer_list(*, user: User) -> QuerySet[Offer]:
+    """A member's offers as `selectors.offer_list_for_user` scopes them, newest first, each
+    with `candidate_count` (the candidates proposed on it that this member sees) and
+    `waiting_count` (those still waiting for the company's answer)."""
+    seen = selectors.match_list_for_user(user=user)
+    waiting = seen.filter(state__in=(Match.State.PROPOSED, Match.State.POSTPONED))
+    return (
+        selectors.offer_list_for_user(user=user)
+        .annotate(
+            candidate_count=Count(
+                "matches", filter=Q(matches__pk__in=seen.values("pk")), distinct=True
+            ),
+            waiting_count=Count(
+                "matches", filter=Q(matches__pk__in=waiting.values("pk")), distinct=True
+            ),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def member_target_landlords(*, user: User) -> QuerySet[Landlord]:
+    """The landlords a member may target with an offer: those that granted it access and are
+    still partners of its company (`offer_create`/`offer_update` check it again)."""
+    return Landlord.objects.filter(pk__in=employer_landlord_ids(user)).order_by("name", "id")

@@ -3,7 +3,7 @@ in e-mails, signed in by magic link (web/views/employer.py)."""
 
 from django.urls import path
 
-from ..views import employer
+from ..views import employer, employer_offers
 from ..views import employer_team as team
 
 app_name = "employer"
@@ -11,8 +11,11 @@ app_name = "employer"
 urlpatterns = [
     path("", employer.candidates, name="candidates"),
     path("candidats/<uuid:id>/", employer.candidate, name="candidate"),
-    path("offres/", employer.offers, name="offers"),
-    path("offres/<uuid:id>/statut/", employer.offer_status, name="offer_status"),
+    path("offres/", employer_offers.offers, name="offers"),
+    path("offres/nouvelle/", employer_offers.offer_create, name="offer_create"),
+    path("offres/metiers/", employer_offers.rome_search, name="rome_search"),
+    path("offres/<uuid:id>/", employer_offers.offer_edit, name="offer"),
+    path("offres/<uuid:id>/statut/", employer_offers.offer_status, name="offer_status"),
     path("lien/", employer.magic_link, name="magic_link"),
     path("lien/nouveau/", employer.link_request, name="link_request"),
     path("deconnexion/", employer.sign_out, name="sign_out"),

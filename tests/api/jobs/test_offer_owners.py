@@ -5,7 +5,7 @@ import pytest
 
 from services.jobs.models import Match, Offer
 from tests.conftest import client_for
-from tests.factories import StaffFactory
+from tests.factories import EmployerMemberFactory, StaffFactory
 from tests.factories.jobs import JobProfileFactory, MatchFactory, OfferFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,12 +71,32 @@ def test_the_owner_landlords_staff_edit_and_close_their_offer(world):
 
 
 def test_the_employer_still_edits_and_closes_its_offer(world, shared_offer):
+    """Through a member that every landlord the offer targets granted access."""
     offer, _match_a, _match_b = shared_offer
-    response = client_for(world.employer_member.user).patch(
-        _url(offer), {"status": "closed"}, format="json"
+    both = EmployerMemberFactory(
+        employer=world.employer_a, grants=[world.landlord_a, world.landlord_b]
     )
+    response = client_for(both.user).patch(_url(offer), {"status": "closed"}, format="json")
     assert response.status_code == 200, response.json()
     assert set(Match.objects.filter(offer=offer).values_list("state", flat=True)) == {"obsolete"}
+
+
+def test_a_member_that_one_targeted_landlord_did_not_grant_cannot_change_the_offer(
+    world, shared_offer
+):
+    """world.employer_member was granted landlord A only: closing or editing the offer would
+    end B's tenants' matches through a member B never granted (issue 10 §1–2)."""
+    offer, _match_a, match_b = shared_offer
+    member = client_for(world.employer_member.user)
+    assert member.get(_url(offer)).status_code == 200  # it still sees the offer
+    for body in ({"status": "closed"}, {"title": "Autre"}, {"target_landlords": []}):
+        response = member.patch(_url(offer), body, format="json")
+        assert (response.status_code, response.json()["code"]) == (403, "offer_beyond_access")
+    offer.refresh_from_db()
+    match_b.refresh_from_db()
+    assert (offer.status, offer.title) == ("published", "Agent d'entretien")
+    assert match_b.state == "interested"
+    assert set(offer.target_landlords.all()) == {world.landlord_a, world.landlord_b}
 
 
 def test_a_targeted_landlord_takes_itself_off_the_offer(world, shared_offer):

@@ -18,6 +18,10 @@ EXPECTED = {
     "candidats/<uuid:id>/": {"anonymous": 302, "member": 200, "staff": 403, "tenant": 403},
     "offres/": {"anonymous": 302, "member": 200, "staff": 403, "tenant": 403},
     "offres/<uuid:id>/statut/": {"anonymous": 405, "member": 405, "staff": 405, "tenant": 405},
+    "offres/nouvelle/": {"anonymous": 302, "member": 200, "staff": 403, "tenant": 403},
+    "offres/metiers/": {"anonymous": 302, "member": 200, "staff": 403, "tenant": 403},
+    # <uuid:id> is a match's id here: no offer has it (test_offer_pages.py opens real ones).
+    "offres/<uuid:id>/": {"anonymous": 302, "member": 404, "staff": 403, "tenant": 403},
     "lien/": {"anonymous": 200, "member": 200, "staff": 200, "tenant": 200},
     "lien/nouveau/": {"anonymous": 200, "member": 200, "staff": 200, "tenant": 200},
     "deconnexion/": {"anonymous": 405, "member": 405, "staff": 405, "tenant": 405},
