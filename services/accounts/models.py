@@ -112,6 +112,11 @@ class Landlord(PublicModel):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=60, unique=True)
     points_validity_months = models.PositiveSmallIntegerField(default=24)
+    # Whether tenants who move out may ask to keep their open job matches while they still
+    # have read access (docs/privacy.md, "Moving out"): the landlord's policy.
+    job_support_after_move_out = models.BooleanField(
+        _("former tenants may keep their job support"), default=False
+    )
 
     class Meta:
         ordering = ["name"]
@@ -152,6 +157,14 @@ class Tenancy(PublicModel):
     activation_code_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     activation_code_expires_at = models.DateTimeField(null=True, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
+    # Who ended the tenancy from the console or the API, and when (empty: the end date came
+    # from the creation or the import); `end_notice_for`: the end date its members were told
+    # of in advance (a changed end date is told again).
+    ended_by = models.ForeignKey(
+        "User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_notice_for = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -172,9 +185,24 @@ class Tenancy(PublicModel):
 
 
 class Tenant(PublicModel):
+    """One member of a tenancy's household, with their own account: the holder (who
+    activated the tenancy with its code) or an adult the holder invited
+    (services/accounts/households.py). Membership ends with the tenancy, or earlier when the
+    holder removes the member (`left_at`); see services/accounts/tenancy_end.py."""
+
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="tenant")
     landlord = models.ForeignKey(Landlord, on_delete=models.PROTECT, related_name="tenants")
     tenancy = models.ForeignKey(Tenancy, on_delete=models.PROTECT, related_name="tenants")
+    is_holder = models.BooleanField(default=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Asked by the member, when the landlord offers it: open matches survive the move.
+    keep_job_support = models.BooleanField(default=False)
+    # Set by the moving-out task: the end was processed (matches), then the account closed.
+    moved_out_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -216,6 +244,11 @@ class Employer(PublicModel):
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     landlords = models.ManyToManyField(Landlord, related_name="employers", blank=True)
+    # Contact details the company's members keep up to date from /espace/ (name, SIRET and
+    # address stay with staff: the address places the company's offers for matching).
+    contact_email = models.EmailField(_("contact e-mail"), max_length=254, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    website = models.URLField(_("website"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["name", "id"]
@@ -244,11 +277,6 @@ class PartnerAccess(models.Model):
     """
 
     member = models.ForeignKey(EmployerMember, on_delete=models.CASCADE, related_name="accesses")
-    # Contact details the company's members keep up to date from /espace/ (name, SIRET and
-    # address stay with staff: the address places the company's offers for matching).
-    contact_email = models.EmailField(_("contact e-mail"), max_length=254, blank=True)
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
-    website = models.URLField(_("website"), max_length=200, blank=True)
     landlord = models.ForeignKey(Landlord, on_delete=models.CASCADE, related_name="+")
     granted_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -287,9 +315,17 @@ class KnownSignInClient(models.Model):
 
 
 class EmployerInvitation(PublicModel):
+    """An invitation to join a company's members: from a landlord's staff (`landlord`: the
+    partnership it grants on acceptance) or from a member inviting a colleague (`landlord`
+    empty: no landlord's access until that landlord's staff approve the new member).
+    `email`: where it was sent (empty for the API's code-only invitations)."""
+
     employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="invitations")
-    landlord = models.ForeignKey(Landlord, on_delete=models.CASCADE, related_name="+")
+    landlord = models.ForeignKey(
+        Landlord, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    email = models.EmailField(max_length=254, blank=True)
     code_hash = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -315,11 +351,6 @@ class PasswordResetCode(PublicModel):
     used_at = models.DateTimeField(null=True, blank=True)
     issued_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    """An invitation to join a company's members: from a landlord's staff (`landlord`: the
-    partnership it grants on acceptance) or from a member inviting a colleague (`landlord`
-    empty: no landlord's access until that landlord's staff approve the new member).
-    `email`: where it was sent (empty for the API's code-only invitations)."""
-
     )
 
     class Meta:
@@ -327,6 +358,29 @@ class PasswordResetCode(PublicModel):
 
     def __str__(self) -> str:
         return f"reset code for {self.user_id}"
+
+
+class HouseholdInvitation(PublicModel):
+    """A one-time code the holder of a tenancy gives an adult of the household (by hand, or
+    by e-mail to `email`): whoever uses it first, before `expires_at`, becomes a member with
+    their own account. Only a SHA-256 of the code is kept."""
+
+    tenancy = models.ForeignKey(Tenancy, on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField(blank=True)
+    code_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        Tenant, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"household invitation to {self.tenancy_id}"
 
 
 class Consent(PublicModel):

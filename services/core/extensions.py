@@ -42,3 +42,21 @@ def tenant_activated(*, tenant: Any) -> None:
     """A tenant has just activated their account (called by accounts, in its transaction)."""
     for receiver in _tenant_activated_receivers:
         receiver(tenant=tenant)
+
+
+TenantMovedOutReceiver = Callable[..., Any]  # receiver(*, tenant, keep_job_support, closed)
+_tenant_moved_out_receivers: list[TenantMovedOutReceiver] = []
+
+
+def register_tenant_moved_out_receiver(receiver: TenantMovedOutReceiver) -> None:
+    """`receiver(*, tenant, keep_job_support, closed)` runs in accounts' transaction when a
+    household member's membership ends (`closed=False`) and when their account is closed
+    after the read-only days (`closed=True`, `keep_job_support=False`)."""
+    if receiver not in _tenant_moved_out_receivers:
+        _tenant_moved_out_receivers.append(receiver)
+
+
+def tenant_moved_out(*, tenant: Any, keep_job_support: bool, closed: bool = False) -> None:
+    """A member moved out, or their account was closed (called by accounts)."""
+    for receiver in _tenant_moved_out_receivers:
+        receiver(tenant=tenant, keep_job_support=keep_job_support, closed=closed)

@@ -12,6 +12,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from notifications.services import notify
+from services.accounts import tenancy_end
 from services.accounts.models import Employer, Landlord, Staff, User
 from services.core import clock, periodic
 from services.core.errors import conflict, invalid, not_allowed, not_found
@@ -101,6 +102,7 @@ def _is_complete(profile: JobProfile) -> bool:
 @transaction.atomic
 def profile_update(*, tenant, data: dict[str, Any]) -> JobProfile:
     """Replace the profile's answers (PUT). ROME codes and skills go to their indexed rows."""
+    tenancy_end.require_active(tenant, purpose=tenancy_end.JOBS)
     profile = profile_ensure(tenant=tenant)
     for name, value in _location_of(tenant).items():  # the tenancy may have moved
         setattr(profile, name, value)
@@ -217,6 +219,8 @@ def consent_set(
 ) -> JobProfile:
     """Grant or withdraw a purpose. Withdrawing matching takes the tenant out of every
     candidate list at once (the search filters on the flag) and drops pending suggestions."""
+    if granted:  # withdrawing stays possible after moving out
+        tenancy_end.require_active(tenant, purpose=tenancy_end.JOBS)
     profile = JobProfile.objects.select_for_update().get(pk=profile_ensure(tenant=tenant).pk)
     JobConsent.objects.create(
         profile=profile, purpose=purpose, granted=granted, version=version, at=clock.now()
@@ -243,6 +247,7 @@ CvTooLarge = invalid("cv_too_large", _("The CV must be 5 MB or less."))
 @transaction.atomic
 def cv_upload(*, tenant, upload) -> JobProfile:
     """Keep a PDF CV (sniffed: the content must start with %PDF-, whatever its name says)."""
+    tenancy_end.require_active(tenant, purpose=tenancy_end.JOBS)
     if upload.size > CV_MAX_BYTES:
         raise CvTooLarge(fields={"file": [str(CvTooLarge.default_message)]})
     upload.seek(0)
@@ -554,6 +559,7 @@ def match_express_interest(*, user: User, offer: Offer) -> tuple[Match, bool]:
     tenant = tenant_of(user)
     if tenant is None:
         raise NotATenant()
+    tenancy_end.require_active(tenant, purpose=tenancy_end.JOBS)
     with transaction.atomic():
         # The offer row is locked and read again: an offer being closed meanwhile either
         # refuses the interest or closes the new match, never leaves it open on a closed offer.
@@ -635,9 +641,27 @@ def match_answer(
 def match_move(
     *, user: User, match: Match, to: str, expected_state: str | None, data: dict, note: str = ""
 ) -> Match:
+    tenant = tenant_of(user)
+    if tenant is not None and to != Match.State.WITHDRAWN:  # withdrawing stays possible
+        tenancy_end.require_active(tenant, purpose=tenancy_end.JOBS)
     return workflow.match_transition(
         match=match, actor=user, to=to, expected_state=expected_state, data=data, note=note
     )
+
+
+def matches_close_on_move_out(*, tenant, keep_job_support: bool, closed: bool = False) -> int:
+    """A household member moved out (services.accounts.tenancy_end): their open matches
+    become obsolete, unless they kept job support (then when their account is closed)."""
+    if keep_job_support:
+        return 0
+    open_matches = Match.objects.filter(tenant=tenant, state__in=workflow.OPEN_STATES)
+    count = 0
+    for match in open_matches.order_by("id"):
+        workflow.match_transition(
+            match=match, actor=None, to=Match.State.OBSOLETE, note="tenant moved out"
+        )
+        count += 1
+    return count
 
 
 CandidateNotFound = not_found("candidate_not_found", _("This candidate is not available."))

@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from notifications.services import notify
+from services.accounts import tenancy_end
 from services.accounts.models import Landlord, Tenant, User
 from services.core import clock, periodic
 from services.core.errors import NotAllowed, conflict, invalid, not_allowed, not_found
@@ -436,6 +437,8 @@ def points_award(
         raise InvalidPoints()
     if not idempotency_key:
         raise invalid("idempotency_key_required", _("An idempotency key is required."))()
+    if not tenancy_end.may_earn(tenant):  # moved out: the activity stands, no points
+        return None
     idempotency_key = _short_key(idempotency_key)
     account = _account_lock(tenant=tenant)
     latest, count = _award_chain(account, idempotency_key)
@@ -864,6 +867,7 @@ def reward_redeem(
         done = _redemption_replay(tenant_id=tenant.pk, key=key)
         if done is not None:
             return done
+    tenancy_end.require_active(tenant)  # 403 tenancy_ended after moving out
     _check_available(reward, now)
     outermost = not transaction.get_connection().in_atomic_block
     reserved = False

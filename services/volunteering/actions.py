@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from notifications.services import notify
+from services.accounts import tenancy_end
 from services.accounts.models import Residence, Tenant, User
 from services.core import clock, periodic, ratelimit
 from services.core.errors import NotAllowed, NotFound, conflict, invalid
@@ -200,6 +201,7 @@ CharterRequired = conflict(
 @transaction.atomic
 def signup_create(*, tenant: Tenant, slot: Slot, accept_charter: bool = False) -> Signup:
     """`confirmed` while places are left and nobody waits, else `waitlisted` (FIFO ticket)."""
+    tenancy_end.require_active(tenant)  # a tenant who moved out signs up no more
     slot = _lock_slot(slot.pk)
     mission = slot.mission
     now = clock.now()
@@ -300,6 +302,7 @@ PlaceTaken = conflict("place_taken", _("Someone else took this place first."))
 @transaction.atomic
 def offer_accept(*, signup: Signup, tenant: Tenant, expected_status: str | None = None) -> Signup:
     """Take an offered place before its deadline; a shared offer goes to the first to accept."""
+    tenancy_end.require_active(tenant)
     slot = _lock_slot(signup.slot_id)
     signup = Signup.objects.get(pk=signup.pk)
     signup.slot = slot
@@ -687,6 +690,7 @@ NotAnInitiative = conflict("not_proposed", _("This mission is not awaiting appro
 @transaction.atomic
 def initiative_propose(*, tenant: Tenant, data: dict[str, Any], slots: list[dict]) -> Mission:
     """A tenant proposes a mission for their residence; staff approve it before publication."""
+    tenancy_end.require_active(tenant)
     if not can_propose_initiative(actor=tenant.user):
         raise NotAllowed()
     if not slots:

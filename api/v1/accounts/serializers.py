@@ -299,3 +299,108 @@ class AccountsInvitationOutput(serializers.Serializer):
     invitation_code = serializers.CharField()
     expires_at = serializers.DateTimeField()
     email = serializers.CharField(help_text="Where the invitation was e-mailed; empty if not.")
+
+
+class AuthHouseholdJoinInput(serializers.Serializer):
+    invitation_code = serializers.CharField(max_length=64)
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100)
+    confirm_adult = serializers.BooleanField(
+        help_text="The person confirms they are 18 or older (only adults join a household)."
+    )
+    language = serializers.ChoiceField(choices=User.Language.choices, required=False, default="fr")
+
+
+class AccountsHouseholdMemberOutput(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    first_name = serializers.CharField(source="user.first_name")
+    last_name = serializers.CharField(source="user.last_name")
+    is_holder = serializers.BooleanField()
+    since = serializers.DateTimeField(source="created_at")
+    is_you = serializers.SerializerMethodField()
+
+    def get_is_you(self, member) -> bool:
+        return member.pk == self.context.get("tenant_id")
+
+
+class AccountsStandingOutput(serializers.Serializer):
+    state = serializers.ChoiceField(
+        choices=["active", "ended", "closed"],
+        help_text="`ended`: read-only (no earning, sign-up or redemption) until `read_until`.",
+    )
+    last_day = serializers.DateField(
+        allow_null=True, help_text="The membership's last day (the tenancy's end date)."
+    )
+    read_until = serializers.DateField(
+        allow_null=True, help_text="The last day of read access; the account closes after it."
+    )
+
+
+class AccountsHouseholdOutput(serializers.Serializer):
+    is_holder = serializers.BooleanField()
+    members = AccountsHouseholdMemberOutput(many=True)
+    max_members = serializers.IntegerField()
+
+
+class AccountsHouseholdInvitationInput(serializers.Serializer):
+    email = serializers.CharField(
+        max_length=254,
+        required=False,
+        allow_blank=True,
+        help_text="Send the code to this address; without it the code is returned, to give.",
+    )
+
+
+class AccountsHouseholdInvitationOutput(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    email = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+
+
+class AccountsHouseholdInvitationCreatedOutput(AccountsHouseholdInvitationOutput):
+    code = serializers.CharField(
+        allow_null=True,
+        help_text="Shown once, to give by hand; null when it was sent by e-mail.",
+    )
+
+
+class AccountsMyTenancyOutput(serializers.Serializer):
+    standing = AccountsStandingOutput()
+    job_support_offered = serializers.BooleanField(
+        help_text="Your landlord lets former tenants keep their open job matches."
+    )
+    keep_job_support = serializers.BooleanField()
+
+
+class AccountsMyTenancyInput(serializers.Serializer):
+    keep_job_support = serializers.BooleanField()
+
+
+class AccountsTenancyMemberOutput(serializers.Serializer):
+    """A member of a tenancy's household, as its landlord's staff see it (no job data)."""
+
+    id = serializers.UUIDField(source="public_id")
+    first_name = serializers.CharField(source="user.first_name")
+    last_name = serializers.CharField(source="user.last_name")
+    email = serializers.EmailField(source="user.email")
+    is_holder = serializers.BooleanField()
+    since = serializers.DateTimeField(source="created_at")
+    left_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+
+class AccountsTenancyDetailOutput(AccountsTenancyOutput):
+    household = AccountsTenancyMemberOutput(many=True, source="household_members")
+    ended_at = serializers.DateTimeField(allow_null=True)
+
+    class Meta(AccountsTenancyOutput.Meta):
+        fields = [*AccountsTenancyOutput.Meta.fields, "ended_at", "household"]
+
+
+class AccountsTenancyEndInput(serializers.Serializer):
+    end_date = BoundedDateField(
+        years_back=80, years_ahead=10, help_text="The tenancy's last day (today: it ends tonight)."
+    )

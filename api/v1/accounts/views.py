@@ -13,8 +13,26 @@ from rest_framework.views import APIView
 from api.client import client_address
 from api.conditional import ConditionalGetMixin
 from api.idempotency import idempotent
-from api.permissions import EMPLOYER, STAFF, TENANT, IsAnyRole, PerAction, has_role, roles
-from services.accounts import actions, consents, employers, password_reset, policies, selectors
+from api.permissions import (
+    EMPLOYER,
+    STAFF,
+    TENANT,
+    IsAnyRole,
+    PerAction,
+    TenancyActive,
+    has_role,
+    roles,
+)
+from services.accounts import (
+    actions,
+    consents,
+    employers,
+    households,
+    password_reset,
+    policies,
+    selectors,
+    tenancy_end,
+)
 from services.core.errors import invalid
 from services.jobs import selectors as jobs_selectors
 from services.privacy import actions as privacy_actions
@@ -178,7 +196,7 @@ class MeView(ConditionalGetMixin, APIView):
         responses={204: None},
         description=(
             "Erases my account, confirmed with my password (tenants; docs/privacy.md, "
-            "\"Erasure\"): personal data erased at once, points and matches kept without a "
+            '"Erasure"): personal data erased at once, points and matches kept without a '
             "name, unused vouchers cancelled, devices deleted, every session ended."
         ),
     )
@@ -297,6 +315,40 @@ class TenancyViewSet(
 
     def get_queryset(self):
         return selectors.tenancy_list_for_user(user=self.request.user)
+
+    def _detail(self, tenancy) -> dict:
+        tenancy.household_members = households.household_composition(tenancy=tenancy)
+        return s.AccountsTenancyDetailOutput(tenancy).data
+
+    @extend_schema(
+        responses={200: s.AccountsTenancyDetailOutput},
+        description=(
+            "The tenancy and its household (every member it had, with since when and when "
+            "they left or their account closed): names only, never their job, points or inbox."
+        ),
+    )
+    def retrieve(self, request, id=None):
+        return Response(self._detail(self.get_object()))
+
+    @extend_schema(
+        request=s.AccountsTenancyEndInput,
+        responses={200: s.AccountsTenancyDetailOutput},
+        description=(
+            "Sets the tenancy's last day (today: it ends tonight; a past day: it has ended) "
+            "and tells its members at once. From the next day they are read-only for "
+            "`TENANCY_READ_ACCESS_DAYS` (90), then their accounts are closed. 400 "
+            "`invalid_end_date` before the start."
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="end")
+    def end(self, request, id=None):
+        tenancy = self.get_object()  # another landlord's: 404 before the body is read
+        data = s.AccountsTenancyEndInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        tenancy = tenancy_end.tenancy_end(
+            actor=request.user, tenancy=tenancy, **data.validated_data
+        )
+        return Response(self._detail(tenancy))
 
     @extend_schema(
         request=s.AccountsTenancyCreateInput, responses={201: s.AccountsTenancyCreatedOutput}
@@ -452,3 +504,167 @@ class EmployerViewSet(
         else:
             actions.partner_access_revoke(actor=request.user, member=member)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Households and moving out --------------------------------------------------------
+
+
+class HouseholdJoinView(AnonymousView):
+    @extend_schema(
+        tags=["auth"],
+        request=s.AuthHouseholdJoinInput,
+        responses={201: s.AuthTokenPairOutput},
+        description=(
+            "An adult of the household joins the tenancy with the holder's one-time code and "
+            "gets their own account. Used, cancelled, expired and unknown codes all answer 400 "
+            "`invalid_invitation_code` (counted: 429 `throttled` past the limit); 400 "
+            "`adult_required` without `confirm_adult`; 409 `household_full`."
+        ),
+    )
+    @idempotent
+    def post(self, request):
+        data = s.AuthHouseholdJoinInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        _tenant, tokens = households.household_join(
+            **data.validated_data, client_key=_client_key(request)
+        )
+        return Response(tokens, status=status.HTTP_201_CREATED)
+
+
+def _household_body(tenant) -> dict:
+    members = households.members_of(tenant.tenancy)
+    return s.AccountsHouseholdOutput(
+        {
+            "is_holder": tenant.is_holder,
+            "members": members,
+            "max_members": households.max_members(),
+        },
+        context={"tenant_id": tenant.pk},
+    ).data
+
+
+class HouseholdView(ConditionalGetMixin, APIView):
+    permission_classes = [roles(TENANT)]
+
+    @extend_schema(
+        tags=["me"],
+        responses={200: s.AccountsHouseholdOutput},
+        description=(
+            "The members of my tenancy's household (names and since when), the holder first. "
+            "Each member's job search, points and inbox are theirs alone."
+        ),
+    )
+    def get(self, request):
+        return Response(_household_body(request.user.tenant))
+
+
+class HouseholdMemberView(APIView):
+    permission_classes = [roles(TENANT), TenancyActive]
+
+    @extend_schema(
+        tags=["me"],
+        request=None,
+        responses={204: None},
+        description=(
+            "The holder removes a member: their membership ends today, like moving out "
+            "(read-only, then closed). 403 `not_household_holder`; 409 `cannot_remove_holder`."
+        ),
+    )
+    def delete(self, request, id):
+        households.household_member_remove(tenant=request.user.tenant, member_id=id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class HouseholdInvitationsView(APIView):
+    permission_classes = [roles(TENANT), TenancyActive]
+
+    @extend_schema(
+        tags=["me"],
+        responses={200: s.AccountsHouseholdInvitationOutput(many=True)},
+        description="The holder's invitations still waiting. 403 `not_household_holder`.",
+    )
+    def get(self, request):
+        tenant = request.user.tenant
+        if not tenant.is_holder:
+            raise households.NotHolder()
+        rows = households.pending_invitations(tenant=tenant)
+        return Response(s.AccountsHouseholdInvitationOutput(rows, many=True).data)
+
+    @extend_schema(
+        tags=["me"],
+        request=s.AccountsHouseholdInvitationInput,
+        responses={201: s.AccountsHouseholdInvitationCreatedOutput},
+        description=(
+            "The holder invites an adult of the household: a one-time code (valid "
+            "`HOUSEHOLD_INVITATION_TTL_DAYS`, 7 days), returned to give by hand, or sent to "
+            "`email` (then `code` is null). 409 `household_full`; 429 `throttled` past "
+            "`HOUSEHOLD_INVITATIONS_PER_DAY`; 403 `tenancy_ended`."
+        ),
+    )
+    @idempotent
+    def post(self, request):
+        data = s.AccountsHouseholdInvitationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        issued = households.household_invitation_create(
+            tenant=request.user.tenant, email=data.validated_data.get("email", "")
+        )
+        body = s.AccountsHouseholdInvitationOutput(issued.invitation).data
+        body["code"] = None if issued.invitation.email else issued.code
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class HouseholdInvitationView(APIView):
+    permission_classes = [roles(TENANT)]
+
+    @extend_schema(
+        tags=["me"],
+        request=None,
+        responses={204: None},
+        description="The holder cancels a waiting invitation. 409 `invitation_closed`.",
+    )
+    def delete(self, request, id):
+        households.household_invitation_cancel(tenant=request.user.tenant, invitation_id=id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _my_tenancy_body(tenant) -> dict:
+    standing = tenancy_end.standing(tenant)
+    return s.AccountsMyTenancyOutput(
+        {
+            "standing": standing,
+            "job_support_offered": tenant.landlord.job_support_after_move_out,
+            "keep_job_support": tenant.keep_job_support,
+        }
+    ).data
+
+
+class MyTenancyView(ConditionalGetMixin, APIView):
+    permission_classes = [roles(TENANT)]
+
+    @extend_schema(
+        tags=["me"],
+        responses={200: s.AccountsMyTenancyOutput},
+        description=(
+            "Where my membership stands: active, or ended (read-only until `read_until`, then "
+            "the account is closed), and whether I keep my job support after moving out."
+        ),
+    )
+    def get(self, request):
+        return Response(_my_tenancy_body(request.user.tenant))
+
+    @extend_schema(
+        tags=["me"],
+        request=s.AccountsMyTenancyInput,
+        responses={200: s.AccountsMyTenancyOutput},
+        description=(
+            "Ask to keep (or no longer keep) my open job matches when I move out. 403 "
+            "`job_support_not_offered` when the landlord does not offer it."
+        ),
+    )
+    def patch(self, request):
+        data = s.AccountsMyTenancyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        tenant = tenancy_end.job_support_set(
+            tenant=request.user.tenant, keep=data.validated_data["keep_job_support"]
+        )
+        return Response(_my_tenancy_body(tenant))

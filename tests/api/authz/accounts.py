@@ -19,6 +19,19 @@ def _member(world):
     return {"id": world.employer_a.public_id, "member_id": world.employer_member.public_id}
 
 
+def _household_invitation(world):
+    from services.accounts.households import household_invitation_create
+
+    return {"id": household_invitation_create(tenant=world.tenant_a).invitation.public_id}
+
+
+def _household_member(world):
+    from tests.factories import TenantFactory
+
+    member = TenantFactory(tenancy=world.tenant_a.tenancy, is_holder=False)
+    return {"id": member.public_id}
+
+
 EXPECTATIONS = {
     ("POST", "/auth/token/"): Case(expect=PUBLIC),
     ("POST", "/auth/token/refresh/"): Case(expect=PUBLIC),
@@ -48,6 +61,25 @@ EXPECTATIONS = {
         make=_tenancy, expect=allow("staff_a", hidden=("staff_b",))
     ),
     ("POST", "/tenancies/import/"): Case(expect=allow(*STAFF)),
+    ("POST", "/tenancies/{id}/end/"): Case(
+        make=_tenancy, expect=allow("staff_a", hidden=("staff_b",))
+    ),
+    # Households: anyone with a code joins; each tenant reads their own household and
+    # tenancy; the holder manages theirs (another household's invitation or member: 404).
+    ("POST", "/auth/household/join/"): Case(expect=PUBLIC),
+    ("GET", "/me/tenancy/"): Case(expect=allow(*TENANTS)),
+    ("PATCH", "/me/tenancy/"): Case(expect=allow(*TENANTS)),
+    ("GET", "/me/household/"): Case(expect=allow(*TENANTS)),
+    ("GET", "/me/household/invitations/"): Case(expect=allow(*TENANTS)),
+    ("POST", "/me/household/invitations/"): Case(expect=allow(*TENANTS)),
+    ("DELETE", "/me/household/invitations/{id}/"): Case(
+        make=_household_invitation,
+        expect=allow("tenant_a", hidden=("tenant_a2", "tenant_b")),
+    ),
+    ("DELETE", "/me/household/members/{id}/"): Case(
+        make=_household_member,
+        expect=allow("tenant_a", hidden=("tenant_a2", "tenant_b")),
+    ),
     ("GET", "/employers/"): Case(expect=allow(*STAFF, "employer")),
     ("POST", "/employers/"): Case(expect=allow(*STAFF)),
     # A member of the company sees the company, whichever landlord granted it access.
