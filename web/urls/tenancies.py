@@ -13,6 +13,7 @@ urlpatterns = [
     path("<uuid:id>/", tenancies.tenancy_detail, name="detail"),
     path("<uuid:id>/letter/", tenancies.tenancy_letter, name="letter"),
     path("<uuid:id>/reissue-code/", tenancies.tenancy_reissue_code, name="reissue_code"),
+    path("<uuid:id>/end/", tenancies.tenancy_end_view, name="end"),
     path(
         "<uuid:id>/tenants/<uuid:tenant_id>/reset-code/",
         tenancies.tenant_reset_code,

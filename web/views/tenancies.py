@@ -8,15 +8,17 @@ import datetime
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from services.accounts import actions, password_reset
+from services.accounts import actions, households, password_reset, tenancy_end
 from services.accounts.selectors import tenancy_list_for_user, tenancy_search_for_user
 from services.core import clock
 from services.core.errors import DomainError
 
 from ..access import ADMIN, COMMUNITY, get_for_user_or_404, staff_required
 from ..forms import add_domain_error
+from ..forms.households import TenancyEndForm
 from ..forms.tenancies import TenancyForm, TenancyImportForm, TenancySearchForm
 from ..pagination import paginate, querystring_without_page
 
@@ -70,10 +72,44 @@ def tenancy_create(request):
     return render(request, "web/tenancies/form.html", _context(form=form))
 
 
+def _detail(request, tenancy, end_form=None, status=200):
+    members = list(households.household_composition(tenancy=tenancy))
+    for member in members:
+        member.standing = tenancy_end.standing(member)
+    end_form = end_form or TenancyEndForm(initial={"end_date": clock.today()})
+    return render(
+        request,
+        "web/tenancies/detail.html",
+        _context(tenancy=tenancy, members=members, end_form=end_form),
+        status=status,
+    )
+
+
 @staff_required(*MANAGERS)
 def tenancy_detail(request, id):
+    """The tenancy, its household (names, since when, left or closed: never their job,
+    points or inbox) and the form that ends it."""
     tenancy = get_for_user_or_404(tenancy_list_for_user(user=request.user), public_id=id)
-    return render(request, "web/tenancies/detail.html", _context(tenancy=tenancy))
+    return _detail(request, tenancy)
+
+
+@staff_required(*MANAGERS)
+@require_POST
+def tenancy_end_view(request, id):
+    """Set the tenancy's last day; its members are told at once (logged: who and when)."""
+    tenancy = get_for_user_or_404(tenancy_list_for_user(user=request.user), public_id=id)
+    form = TenancyEndForm(request.POST)
+    if form.is_valid():
+        try:
+            tenancy_end.tenancy_end(
+                actor=request.user, tenancy=tenancy, end_date=form.cleaned_data["end_date"]
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("The tenancy's end was saved and its household told."))
+            return redirect("web:tenancies:detail", id=tenancy.public_id)
+    return _detail(request, tenancy, end_form=form, status=400)
 
 
 @staff_required(*MANAGERS)
