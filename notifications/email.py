@@ -8,6 +8,9 @@ from the templates under notifications/templates/notifications/email/, sends it 
 Django's e-mail framework (`EMAIL_URL`: SMTP in production, files under var/mail/ with
 `make run`, the in-memory outbox in tests), and records the outcome of each message at once.
 
+Attachments: a kind's `extra["email_attachments"]` (a function of the notification) gives
+the files to attach, e.g. the interview's .ics.
+
 Links: a kind's `extra["email_path"]` (e.g. "/espace/candidats/{link_id}/") is where the
 button leads. For the roles in `MAGIC_LINK_ROLES` (employer members, who have no app) the
 link signs them in (django-sesame, `MAGIC_LINK_PATH`); nobody else gets a sign-in link.
@@ -197,6 +200,7 @@ def build(delivery: EmailDelivery) -> EmailMultiAlternatives:
         }
         text = render_to_string(TEMPLATES + "message.txt", context)
         html = render_to_string(TEMPLATES + "message.html", context)
+        attachments = _attachments(n)
     message = EmailMultiAlternatives(
         subject=f"{n.title} · {sender}"[:250],
         body=text,
@@ -209,7 +213,18 @@ def build(delivery: EmailDelivery) -> EmailMultiAlternatives:
         },
     )
     message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments:
+        message.attach(filename, content, mimetype)
     return message
+
+
+def _attachments(n: Notification) -> list[tuple[str, bytes, str]]:
+    """The files a kind attaches (`extra["email_attachments"]`: a function of the
+    notification, given by the area that owns the kind, e.g. an interview's .ics), made at
+    send time in the recipient's language."""
+    spec = _kind(n.kind)
+    make = spec.extra.get("email_attachments") if spec else None
+    return list(make(notification=n)) if make else []
 
 
 # --------------------------------------------------------------------------- sending

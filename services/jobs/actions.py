@@ -774,6 +774,9 @@ def offers_expire_and_warn() -> dict[str, int]:
                 kind=kinds.OFFER_EXPIRING,
                 params={"offer": offer.title, "date": closes_on.isoformat()},
                 link_id=offer.public_id,
+                sender=", ".join(
+                    offer.target_landlords.order_by("name").values_list("name", flat=True)
+                ),
             )
             done["warned"] += 1
     return done

@@ -1,5 +1,6 @@
 """An interview as a calendar event (RFC 5545, `icalendar`): the tenant adds the
-appointment the employer proposed to the phone's calendar from the app."""
+appointment the employer proposed to the phone's calendar from the app, and the employer's
+members get it attached to the confirmation e-mail (`jobs.interview_planned`)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,32 @@ def interview_calendar(*, user: User, match: Match) -> bytes:
             "employer": match.offer.employer.name,
             "offer": match.offer.title,
         }
+    return _calendar(match, summary=summary, description=description)
+
+
+def interview_email_attachments(*, notification) -> list[tuple[str, bytes, str]]:
+    """The .ics attached to the employer's confirmation e-mail (`jobs.interview_planned`,
+    called by notifications/email.py at send time, in the recipient's language). The event
+    names the offer and the landlord, never the tenant: e-mails carry no tenant identity.
+    Nothing once the match has left the interview step (hired meanwhile, withdrawn)."""
+    match = (
+        Match.objects.select_related("offer__employer", "landlord")
+        .filter(public_id=notification.link_id or None, state=Match.State.INTERVIEW)
+        .exclude(interview_at=None)
+        .first()
+    )
+    if match is None:
+        return []
+    summary = gettext("Interview: %(offer)s") % {"offer": match.offer.title}
+    description = gettext(
+        "Interview with a candidate proposed by %(landlord)s for the offer %(offer)s. "
+        "Their contact details are on your candidate page."
+    ) % {"landlord": match.landlord.name, "offer": match.offer.title}
+    body = _calendar(match, summary=summary, description=description)
+    return [(gettext("interview.ics"), body, "text/calendar")]
+
+
+def _calendar(match: Match, *, summary: str, description: str) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Voisinage//jobs//FR")
     calendar.add("version", "2.0")

@@ -4,16 +4,28 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.registry import Category, NotificationKind, register
 
+from .interviews import interview_email_attachments
+
 NEW_MATCHES = "jobs.new_matches"
 MATCH_PROPOSED = "jobs.match_proposed"
+MATCH_PROPOSED_LATER = "jobs.match_proposed_later"
+PROPOSALS_DIGEST = "jobs.proposals_digest"
 PROPOSAL_REMINDER = "jobs.proposal_reminder"
 EMPLOYER_ANSWERED = "jobs.employer_answered"
 INTERVIEW = "jobs.interview"
+INTERVIEW_PLANNED = "jobs.interview_planned"
 HIRED = "jobs.hired"
 MATCH_EXPIRED = "jobs.match_expired"
 PROPOSAL_EXPIRED = "jobs.proposal_expired"
 OFFER_EXPIRING = "jobs.offer_expiring"
 STAFF_WEEKLY = "jobs.staff_weekly"
+
+# The employer's members are e-mailed at most once a day about new proposals: the first of
+# their day at once (MATCH_PROPOSED), the later ones in the inbox only
+# (MATCH_PROPOSED_LATER, the same texts) and in one e-mail the next morning
+# (PROPOSALS_DIGEST, digest.py).
+_PROPOSED_TITLE = _("A candidate for {offer}")
+_PROPOSED_BODY = _("Your partner landlord proposes a candidate for {offer}. Please answer.")
 
 KINDS = (
     NotificationKind(
@@ -26,12 +38,33 @@ KINDS = (
     NotificationKind(
         code=MATCH_PROPOSED,
         category=Category.JOBS,
-        title=_("A candidate for {offer}"),
-        body=_("Your partner landlord proposes a candidate for {offer}. Please answer."),
+        title=_PROPOSED_TITLE,
+        body=_PROPOSED_BODY,
         link_type="job_match",
         # Employers have no app: e-mail (with a sign-in link) is how they hear of it.
         channels=("inbox", "push", "email"),
         extra={"email_path": "/espace/candidats/{link_id}/"},
+    ),
+    NotificationKind(
+        code=MATCH_PROPOSED_LATER,
+        category=Category.JOBS,
+        title=_PROPOSED_TITLE,
+        body=_PROPOSED_BODY,
+        link_type="job_match",
+        channels=("inbox", "push"),  # the e-mail is the next morning's digest
+    ),
+    NotificationKind(
+        code=PROPOSALS_DIGEST,
+        category=Category.JOBS,
+        title=_("More candidates for you ({count})"),
+        body=_(
+            "On {day}, your partner landlord also proposed candidates for: {offers}. "
+            "They are waiting for your answer."
+        ),
+        link_type="job_matches",
+        channels=("inbox", "push", "email"),
+        ttl_seconds=24 * 3600,
+        extra={"email_path": "/espace/"},
     ),
     NotificationKind(
         code=PROPOSAL_REMINDER,
@@ -55,6 +88,22 @@ KINDS = (
         title=_("Interview: {offer}"),
         body=_("{employer} invites you on {when} at {where}."),
         link_type="job_match",
+    ),
+    NotificationKind(
+        code=INTERVIEW_PLANNED,
+        category=Category.JOBS,
+        title=_("Interview planned: {offer}"),
+        body=_(
+            "The interview for {offer} is planned on {when} at {where}. "
+            "The calendar event is attached to the e-mail."
+        ),
+        link_type="job_match",
+        # To the employer's members: the confirmation, with the .ics attached (interviews.py).
+        channels=("inbox", "push", "email"),
+        extra={
+            "email_path": "/espace/candidats/{link_id}/",
+            "email_attachments": interview_email_attachments,
+        },
     ),
     NotificationKind(
         code=HIRED,
@@ -88,6 +137,8 @@ KINDS = (
         title=_("Your offer closes soon: {offer}"),
         body=_("Without any update it closes on {date}. Edit it to keep it open."),
         link_type="job_offer",
+        channels=("inbox", "push", "email"),  # to employer members: they have no app
+        extra={"email_path": "/espace/offres/"},
     ),
     NotificationKind(
         code=STAFF_WEEKLY,

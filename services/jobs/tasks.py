@@ -3,12 +3,17 @@
 from celery import shared_task
 from celery.schedules import crontab
 
-from . import actions
+from . import actions, digest
 
 
 @shared_task(name="jobs.proposals_expire_and_remind")
 def proposals_expire_and_remind() -> dict:
     return actions.proposals_expire_and_remind()
+
+
+@shared_task(name="jobs.proposals_digest_send")
+def proposals_digest_send() -> dict:
+    return digest.proposals_digest_send()
 
 
 @shared_task(name="jobs.offers_expire_and_warn")
@@ -31,6 +36,11 @@ PERIODIC_TASKS = {
     "jobs proposals": {
         "task": "jobs.proposals_expire_and_remind",
         "schedule": crontab(hour=7, minute=30),
+    },
+    # Yesterday's proposals that were not e-mailed at once (digest.py), before the working day.
+    "jobs proposals digest": {
+        "task": "jobs.proposals_digest_send",
+        "schedule": crontab(hour=7, minute=45),
     },
     "jobs offers": {"task": "jobs.offers_expire_and_warn", "schedule": crontab(hour=3, minute=0)},
     "jobs daily digest": {

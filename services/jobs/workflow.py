@@ -23,8 +23,8 @@ from services.core import clock
 from services.core.errors import conflict, invalid, not_allowed
 from services.loyalty import actions as loyalty
 
+from . import digest, reach
 from . import notifications as kinds
-from . import reach
 from .models import OPEN_MATCH_STATES, Match, MatchTransition, Offer
 from .policies import actor_kind, profile_of
 
@@ -257,13 +257,16 @@ def _effects(match: Match, *, previous: str, actor: User | None) -> None:
     params = _params(match)
     link = match.public_id
     if to == S.PROPOSED:
-        notify(
-            recipients=_employer_members(match),
-            kind=kinds.MATCH_PROPOSED,
-            params=params,
-            link_id=link,
-            sender=match.landlord.name,
-        )
+        # At most one proposal e-mail a day per member, the others in tomorrow's digest.
+        now_, later = digest.proposal_recipients(_employer_members(match))
+        for kind, members in ((kinds.MATCH_PROPOSED, now_), (kinds.MATCH_PROPOSED_LATER, later)):
+            notify(
+                recipients=members,
+                kind=kind,
+                params=params,
+                link_id=link,
+                sender=match.landlord.name,
+            )
         # Points in the same transaction as the step: both happen or neither (idempotent key).
         loyalty.points_award(
             tenant=match.tenant,
@@ -296,6 +299,21 @@ def _effects(match: Match, *, previous: str, actor: User | None) -> None:
             # The app offers "add to my calendar" from this authenticated API path.
             data={"ics": f"/api/v1/jobs/matches/{match.public_id}/interview.ics/"},
         )
+        # The employer's members: a confirmation e-mail with the .ics (interviews.py).
+        members = _employer_members(match)
+        for language in sorted({member.language or "fr" for member in members}):
+            group = [member for member in members if (member.language or "fr") == language]
+            notify(
+                recipients=group,
+                kind=kinds.INTERVIEW_PLANNED,
+                params={
+                    **params,
+                    "when": _in_language(group[0], match.interview_at),
+                    "where": match.interview_place,
+                },
+                link_id=link,
+                sender=match.landlord.name,
+            )
     elif to == S.HIRED:
         notify(
             recipients=[tenant_user],

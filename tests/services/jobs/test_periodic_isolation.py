@@ -132,6 +132,33 @@ def test_the_staff_digest_goes_on_past_a_member_the_database_refuses(world, capl
     assert failed_ids(caplog, "jobs.staff_weekly_digest") == [str(world.staff_a.pk)]
 
 
+def test_the_proposals_digest_goes_on_past_a_member_the_database_refuses(world, caplog):
+    from services.jobs import actions as jobs
+    from tests.factories.accounts import EmployerFactory, EmployerMemberFactory
+
+    other = EmployerMemberFactory(employer=EmployerFactory(landlords=[world.landlord_a])).user
+    poisoned = world.employer_member.user
+    with _at(datetime.timedelta(0)):
+        for employer in (world.employer_a, other.employer_member.employer):
+            for _index in range(2):  # the second of the day waits for the digest
+                tenant = TenantFactory(residence=world.residence_a)
+                JobProfileFactory(tenant=tenant)
+                match = MatchFactory(
+                    tenant=tenant,
+                    offer=OfferFactory(employer=employer),
+                    state=Match.State.INTERESTED,
+                )
+                jobs.match_propose(user=world.staff_a.user, match=match)
+    refuse(Notification, on="INSERT", when=f"NEW.recipient_id = {poisoned.pk}")
+
+    with _at(datetime.timedelta(days=1)):
+        assert tasks.proposals_digest_send() == {"digests": 1}
+
+    told = Notification.objects.filter(kind="jobs.proposals_digest")
+    assert list(told.values_list("recipient", flat=True)) == [other.pk]
+    assert failed_ids(caplog, "jobs.proposals_digest_send") == [str(poisoned.pk)]
+
+
 def test_a_tenant_without_trouble_is_not_logged(world, caplog):
     TenantFactory(residence=world.residence_a)
     tasks.staff_weekly_digest()
