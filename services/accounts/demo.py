@@ -19,9 +19,10 @@ from django.contrib.auth.hashers import make_password
 from services.core import clock
 from services.core.admin import ensure_landlord_staff_group
 
-from . import codes
+from . import codes, employers
 from .models import (
     Employer,
+    EmployerInvitation,
     EmployerMember,
     Landlord,
     PartnerAccess,
@@ -430,8 +431,27 @@ def seed(*, out) -> None:
             )
         if index < 2:
             logins.append((email, f"employer member — {name}"))
+    _seed_team(_demo_email(*EMPLOYER_CONTACTS[0]))
 
     _print(out, logins, pending)
+
+
+def _seed_team(member_email: str) -> None:
+    """The first employer's contact details, and a colleague its member invited, waiting
+    (the invitation e-mail lands under var/mail/; a stale one is made valid again)."""
+    member = EmployerMember.objects.select_related("employer", "user").get(user__email=member_email)
+    employer = member.employer
+    if not employer.contact_email:
+        employer.contact_email = f"contact@{_ascii_slug(employer.name)}.example"
+        employer.phone = "05 46 41 22 10"
+        employer.save(update_fields=["contact_email", "phone", "updated_at"])
+    address = f"collegue@{_ascii_slug(employer.name)}.example"
+    invitation = EmployerInvitation.objects.filter(email=address).first()
+    if invitation is None:
+        employers.colleague_invitation_write(actor=member.user, member=member, address=address)
+    elif invitation.accepted_at is None and invitation.expires_at <= clock.now():
+        invitation.expires_at = clock.now() + timedelta(days=settings.EMPLOYER_INVITATION_TTL_DAYS)
+        invitation.save(update_fields=["expires_at", "updated_at"])
 
 
 def _print(out, logins: list[tuple[str, str]], pending: list[tuple[Tenancy, str]]) -> None:

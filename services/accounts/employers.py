@@ -238,31 +238,38 @@ def colleague_invite(*, actor: User, email: str) -> EmployerInvitation:
         )
     except ratelimit.LimitReached as reached:
         raise TooManyInvitations(extra={"retry_after": reached.retry_after}) from None
-    with transaction.atomic():
-        employer = Employer.objects.get(pk=member.employer_id)
-        user = _invitee(address, employer)
-        if member_of(user) is not None:
-            raise AlreadyMember(fields={"email": [str(AlreadyMember.default_message)]})
-        invitation = EmployerInvitation.objects.create(
-            employer=employer,
-            landlord=None,
-            created_by=actor,
-            email=address,
-            # Never shown: a colleague's invitation is accepted from its link only.
-            code_hash=codes.hash_code(codes.new_code()),
-            expires_at=clock.now() + timedelta(days=settings.EMPLOYER_INVITATION_TTL_DAYS),
-        )
-        notify(
-            recipients=[user],
-            kind=COLLEAGUE_INVITATION,
-            params={
-                "inviter": actor.full_name or actor.email,
-                "company": employer.name,
-                "date": _date(invitation),
-            },
-            link_id=invitation.public_id,
-            sender=employer.name,
-        )
+    return colleague_invitation_write(actor=actor, member=member, address=address)
+
+
+@transaction.atomic
+def colleague_invitation_write(
+    *, actor: User, member: EmployerMember, address: str
+) -> EmployerInvitation:
+    """The invitation and its e-mail, after the limit was counted (the demo calls it too)."""
+    employer = Employer.objects.get(pk=member.employer_id)
+    user = _invitee(address, employer)
+    if member_of(user) is not None:
+        raise AlreadyMember(fields={"email": [str(AlreadyMember.default_message)]})
+    invitation = EmployerInvitation.objects.create(
+        employer=employer,
+        landlord=None,
+        created_by=actor,
+        email=address,
+        # Never shown: a colleague's invitation is accepted from its link only.
+        code_hash=codes.hash_code(codes.new_code()),
+        expires_at=clock.now() + timedelta(days=settings.EMPLOYER_INVITATION_TTL_DAYS),
+    )
+    notify(
+        recipients=[user],
+        kind=COLLEAGUE_INVITATION,
+        params={
+            "inviter": actor.full_name or actor.email,
+            "company": employer.name,
+            "date": _date(invitation),
+        },
+        link_id=invitation.public_id,
+        sender=employer.name,
+    )
     return invitation
 
 

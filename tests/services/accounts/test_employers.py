@@ -278,3 +278,27 @@ def test_a_member_sets_a_first_password_then_changes_it_with_the_current_one(wor
     assert user.check_password("Encore-un-autre-77")
     logged_in, _tokens = actions.login(email=user.email, password="Encore-un-autre-77")
     assert logged_in == user
+
+
+def test_the_demo_has_one_waiting_colleague_invitation_whatever_the_runs(
+    db, django_capture_on_commit_callbacks
+):
+    import io
+
+    from services.accounts import demo
+
+    class Out(io.StringIO):
+        def write(self, text: str) -> int:
+            return super().write(text + "\n")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        demo.seed(out=Out())
+    waiting = EmployerInvitation.objects.get(landlord=None)
+    assert waiting.accepted_at is None and waiting.email.startswith("collegue@")
+    assert [m.to for m in mail.outbox] == [[waiting.email]]
+    with time_machine.travel(waiting.expires_at + timedelta(days=1)):
+        demo.seed(out=Out())
+        waiting.refresh_from_db()
+        assert waiting.expires_at > clock.now()
+    assert EmployerInvitation.objects.count() == 1
+    assert employers.invitation_problem(waiting) is None
