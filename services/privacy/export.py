@@ -64,6 +64,15 @@ def _tenant(t) -> dict:
         "id": _id(t),
         "landlord": t.landlord.name,
         "activated_at": _iso(t.created_at),
+        # The household: my place in it and how many we are, never the others' names.
+        "household": {
+            "is_holder": getattr(t, "is_holder", True),
+            "members": t.tenancy.tenants.filter(**_current_members()).count(),
+            "left_at": _iso(getattr(t, "left_at", None)),
+            "keep_job_support": getattr(t, "keep_job_support", False),
+            "moved_out_at": _iso(getattr(t, "moved_out_at", None)),
+            "closed_at": _iso(getattr(t, "closed_at", None)),
+        },
         "tenancy": {
             "id": _id(tenancy),
             "tenant_reference": tenancy.tenant_reference,
@@ -78,6 +87,24 @@ def _tenant(t) -> dict:
                 "city": residence.city,
             },
         },
+    }
+
+
+def _current_members() -> dict:
+    from services.accounts.models import Tenant
+
+    fields = {f.name for f in Tenant._meta.get_fields()}
+    return {"left_at__isnull": True} if "left_at" in fields else {}
+
+
+def _household_invitation(i) -> dict:
+    return {
+        "id": _id(i),
+        "sent_by_email": bool(i.email),  # the invitee's address is theirs, not mine
+        "created_at": _iso(i.created_at),
+        "expires_at": _iso(i.expires_at),
+        "accepted_at": _iso(i.accepted_at),
+        "cancelled_at": _iso(getattr(i, "cancelled_at", None)),
     }
 
 
@@ -373,6 +400,14 @@ class Section:
     many: bool = True
     related: tuple[str, ...] = ()
 
+    @property
+    def installed(self) -> bool:
+        try:
+            apps.get_model(self.model)
+        except LookupError:
+            return False
+        return True
+
     def queryset(self, user_id: int) -> QuerySet:
         model = apps.get_model(self.model)
         rows = model.objects.filter(**{self.owner: user_id})
@@ -388,6 +423,12 @@ SECTIONS: tuple[Section, ...] = (
         _tenant,
         many=False,
         related=("landlord", "tenancy__residence"),
+    ),
+    Section(
+        "household_invitations",
+        "accounts.HouseholdInvitation",
+        "invited_by__user_id",
+        _household_invitation,
     ),
     Section("consents", "accounts.Consent", "user_id", _consent),
     Section("password_reset_codes", "accounts.PasswordResetCode", "user_id", _reset_code),
@@ -461,7 +502,7 @@ SECTIONS: tuple[Section, ...] = (
 
 def export_row_count(*, user) -> int:
     """How many rows an export of `user` holds (one COUNT per section)."""
-    return sum(section.queryset(user.pk).count() for section in SECTIONS)
+    return sum(section.queryset(user.pk).count() for section in SECTIONS if section.installed)
 
 
 def export_build(*, user) -> dict:
@@ -472,6 +513,8 @@ def export_build(*, user) -> dict:
         "generated_at": _iso(clock.now()),
     }
     for section in SECTIONS:
+        if not section.installed:
+            continue
         rows = [section.render(obj) for obj in section.queryset(user.pk).order_by("pk")]
         document[section.key] = rows if section.many else (rows[0] if rows else None)
     return document

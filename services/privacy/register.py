@@ -18,6 +18,11 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 
+# Models exported inside another model's section: {model: the section}.
+EXPORTED_WITHIN = {
+    "accounts.Tenancy": "tenant (its tenancy: references, holders, dates, residence)",
+}
+
 EXPORT_EXCLUDED = {
     "jobs.ProfileRome": "a copy of the profile's wished trades for the candidate search "
     "(exported in job_profile: wished_appellations, experiences)",
@@ -52,6 +57,8 @@ NOT_PERSONAL = {
     "accounts.PasswordResetCode.code_hash": "a SHA-256 of a code that dies in 30 minutes",
     "accounts.KnownSignInClient.client": "a SHA-256 of the client address",
     "accounts.EmployerInvitation.code_hash": "a SHA-256 of a code",
+    "accounts.HouseholdInvitation.code_hash": "a SHA-256 of a code",
+    "accounts.Tenancy.activation_code_hash": "a SHA-256 of a code",
     "token_blacklist.OutstandingToken.jti": "a random token id",
     "token_blacklist.OutstandingToken.token": "a signed token naming the account's id",
     "jobs.JobProfile.search_status": "a state",
@@ -136,6 +143,8 @@ PERSONAL = (
     "accounts.Tenancy.holder_names",
     "accounts.Tenancy.tenant_reference",
     "accounts.Tenancy.unit_reference",
+    "accounts.HouseholdInvitation.email",
+    "accounts.EmployerInvitation.email",
     "accounts.Consent.granted",
     "accounts.KnownSignInClient.last_success_at",
     "token_blacklist.OutstandingToken.created_at",

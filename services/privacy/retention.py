@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import DateTimeField, Exists, Max, OuterRef, Subquery
+from django.db.models import DateTimeField, Exists, F, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
@@ -75,6 +75,11 @@ def _tenant_users():
 def inactive_accounts_process(now: datetime, report: RetentionReport) -> None:
     inactive = timedelta(days=settings.PRIVACY_INACTIVE_ACCOUNT_DAYS)
     notice = timedelta(days=settings.PRIVACY_INACTIVITY_WARNING_DAYS)
+    # Used since their warning: that warning no longer counts (a later idleness is warned anew).
+    stale = with_last_activity(User.objects.filter(privacy_warning__isnull=False)).filter(
+        last_activity_at__gt=F("privacy_warning__last_activity_at")
+    )
+    InactivityWarning.objects.filter(user__in=stale.values("pk")).delete()
     due = with_last_activity(_tenant_users()).filter(last_activity_at__lte=now - inactive + notice)
     loop = periodic.Loop(TASK)
     for user in due.select_related("privacy_warning").order_by("pk").iterator(chunk_size=200):

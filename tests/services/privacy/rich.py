@@ -4,6 +4,7 @@ erasure tests' subject), and the words that identify them."""
 import datetime
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from notifications.models import Delivery, EmailDelivery, Preference
@@ -66,6 +67,20 @@ def rich_tenant(
     KnownSignInClient.objects.create(user=user, client="c" * 64, last_success_at=now)
     refresh_for(user)
     refresh_for(user).blacklist()
+
+    # The household: an adult invited (when households exist).
+    try:
+        invitation = apps.get_model("accounts", "HouseholdInvitation")
+    except LookupError:
+        pass
+    else:
+        invitation.objects.create(
+            tenancy=tenant.tenancy,
+            invited_by=tenant,
+            email="",
+            code_hash=f"h{user.pk:063d}",
+            expires_at=now + datetime.timedelta(days=7),
+        )
 
     # Jobs: a profile with a CV, consents, a match with its history and a view of it.
     profile = JobProfileFactory(tenant=tenant, skills=["Nettoyage"])
