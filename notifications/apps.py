@@ -7,4 +7,9 @@ class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import kinds  # noqa: F401  (registers the account and announcement kinds)
+        from . import (
+            kinds,  # noqa: F401  (registers the account and announcement kinds)
+            sync,
+        )
+
+        sync.register()  # deletions leave sync tombstones

@@ -53,3 +53,24 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+class Tombstone(models.Model):
+    """A row that left some viewers' view without a trace in its own table (deleted, or taken
+    away from an audience): what an incremental sync reports as `{id, removed: true}`
+    (`services.core.sync`). Audiences are plain strings (`"user:12"`, `"landlord:3"`): the
+    kernel knows no area's models. Purged past the sync horizon."""
+
+    list_name = models.CharField(max_length=40)
+    public_id = models.UUIDField()
+    scope = models.CharField(max_length=40)
+    row_created_at = models.DateTimeField()
+    removed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["list_name", "scope", "removed_at"], name="tombstone_list_scope")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.list_name}:{self.public_id}@{self.scope}"

@@ -13,5 +13,9 @@ class JobsConfig(AppConfig):
         from .actions import matches_close_on_move_out
 
         notifications.register_kinds()
+
+        from . import sync
+
+        sync.register()  # deletions and untargeted offers leave sync tombstones
         # Accounts never imports jobs: it announces a member's move through core.
         register_tenant_moved_out_receiver(matches_close_on_move_out)

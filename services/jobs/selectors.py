@@ -136,13 +136,22 @@ def offer_feed_for_tenant(
 ) -> list[FeedItem]:
     """Published offers for this tenant, best first (scored in Python: a landlord publishes
     tens of offers, not thousands)."""
-    tenant = tenant_of(user)
     offers = offer_list_for_user(user=user).order_by("-published_at", "-id")
     if contract:
         offers = offers.filter(contract_type=contract)
     if rome:
         offers = offers.filter(rome_code__startswith=rome.strip().upper())
-    offers = list(offers[:500])
+    items = offer_feed_scores(user=user, offers=list(offers[:500]))
+    if max_km is not None:
+        items = [item for item in items if item.score.distance_km <= max_km]
+    items.sort(key=lambda item: (-item.score.total, item.score.distance_km, item.offer.pk))
+    return items[:limit]
+
+
+def offer_feed_scores(*, user: User, offers: list[Offer]) -> list[FeedItem]:
+    """The tenant's score and reasons for each of `offers`, in their order (the feed, and its
+    sync walk page by page): a fixed number of queries whatever the offers."""
+    tenant = tenant_of(user)
     profile = JobProfile.objects.filter(tenant=tenant).first()
     if profile is None:
         residence = tenant.tenancy.residence
@@ -173,8 +182,6 @@ def offer_feed_for_tenant(
     for offer in offers:
         of = matching.OfferFeatures.of(offer)
         score = matching.score_pair(of, features, today=today)
-        if max_km is not None and score.distance_km > max_km:
-            continue
         score.penalty = 0  # fairness ranks candidates, not a tenant's own offers
         score.reasons = matching.reasons_for(
             score=score,
@@ -183,8 +190,7 @@ def offer_feed_for_tenant(
             exact_distance=True,
         )
         items.append(FeedItem(offer=offer, score=score))
-    items.sort(key=lambda item: (-item.score.total, item.score.distance_km, item.offer.pk))
-    return items[:limit]
+    return items
 
 
 # --- Candidates --------------------------------------------------------------------------

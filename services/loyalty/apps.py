@@ -14,3 +14,7 @@ class LoyaltyConfig(AppConfig):
 
         # Accounts never imports loyalty: it announces the activation through core.
         register_tenant_activated_receiver(welcome_bonus_award)
+
+        from . import sync
+
+        sync.register()  # deletions leave sync tombstones

@@ -13,3 +13,7 @@ class VolunteeringConfig(AppConfig):
         from .selectors import volunteer_hours_by_tenant
 
         register_volunteer_hours_provider(volunteer_hours_by_tenant)
+
+        from . import sync
+
+        sync.register()  # deletions leave sync tombstones

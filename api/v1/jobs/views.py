@@ -12,8 +12,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import sync
 from api.conditional import ConditionalGetMixin
-from api.filters import UPDATED_SINCE, filter_updated_since
 from api.idempotency import idempotent
 from api.pagination import invalid_cursor
 from api.parsers import JSONParser
@@ -22,6 +22,7 @@ from services.accounts.models import Landlord
 from services.accounts.selectors import employer_list_for_user
 from services.jobs import actions, interviews, selectors
 from services.jobs.models import ContractType, Match, Offer
+from services.jobs.sync import match_sync_for_user, offer_sync_for_user
 
 from .serializers import (
     JobsCandidatePageOutput,
@@ -32,6 +33,7 @@ from .serializers import (
     JobsMatchOutput,
     JobsMatchProposeInput,
     JobsMatchTransitionInput,
+    JobsOfferFeedOutput,
     JobsOfferFeedPageOutput,
     JobsOfferInput,
     JobsOfferOutput,
@@ -184,28 +186,44 @@ class JobsOfferViewSet(
             OpenApiParameter("rome", str, description="tenants: a ROME code or prefix"),
             OpenApiParameter("status", str, description="staff and employers: an offer status"),
             OpenApiParameter("page_size", int),
-            UPDATED_SINCE,
+            *sync.SYNC_PARAMETERS,
         ],
         responses=PolymorphicProxySerializer(
             component_name="JobsOfferListOutput",
-            serializers=[JobsOfferPageOutput, JobsOfferFeedPageOutput],
+            serializers=[
+                JobsOfferPageOutput,
+                JobsOfferFeedPageOutput,
+                sync.sync_page(JobsOfferOutput, name="JobsOffers"),
+                sync.sync_page(JobsOfferFeedOutput, name="JobsOfferFeed"),
+            ],
             resource_type_field_name=None,
         ),
         description=(
             "Tenants: published offers for me, best first, each as "
-            "`{offer, score, distance_km, reasons}` (see JobsOfferFeedPageOutput); "
-            "staff: offers targeting their landlord; employers: their company's."
+            "`{offer, score, distance_km, reasons}` (see JobsOfferFeedPageOutput): the top "
+            "`page_size`; a sync walk (`sync=true` or `updated_since`) goes through all of "
+            "them, newest first, a tombstone's `id` being the offer's. Staff: offers "
+            "targeting their landlord; employers: their company's."
         ),
     )
     def list(self, request, *args, **kwargs):
+        if sync.requested(request):
+            source = offer_sync_for_user(user=request.user)
+            if request.user.role == TENANT:
+                return sync.respond(request, source, self._feed_rows)
+            return sync.respond(request, source, lambda rows: JobsOfferOutput(rows, many=True).data)
         if request.user.role == TENANT:
             return self._feed(request)
-        qs = filter_updated_since(request, self.get_queryset())
+        qs = self.get_queryset()
         wanted = _choice(request, "status", Offer.Status.values)
         if wanted:
             qs = qs.filter(status=wanted)
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(JobsOfferOutput(page, many=True).data)
+
+    def _feed_rows(self, offers):
+        items = selectors.offer_feed_scores(user=self.request.user, offers=offers)
+        return JobsOfferFeedOutput(items, many=True).data
 
     def _feed(self, request):
         params = request.query_params
@@ -353,11 +371,16 @@ class JobsMatchViewSet(
         parameters=[
             OpenApiParameter("state", str, description="only matches in this state"),
             OpenApiParameter("offer", OpenApiTypes.UUID, description="only this offer's"),
-            UPDATED_SINCE,
-        ]
+            *sync.SYNC_PARAMETERS,
+        ],
+        responses=sync.list_schema(JobsMatchOutput, name="JobsMatches"),
     )
     def list(self, request, *args, **kwargs):
-        qs = filter_updated_since(request, self.get_queryset())
+        if sync.requested(request):
+            return sync.respond(
+                request, match_sync_for_user(user=request.user), self._render_matches
+            )
+        qs = self.get_queryset()
         wanted = _choice(request, "state", Match.State.values)
         if wanted:
             qs = qs.filter(state=wanted)
@@ -368,9 +391,12 @@ class JobsMatchViewSet(
                 message = str(selectors.BadOfferFilter.default_message)
                 raise selectors.BadOfferFilter(fields={"offer": [message]}) from None
         page = list(self.paginate_queryset(qs))
-        sides, revealed = actions.matches_seen(user=request.user, matches=page)
+        return self.get_paginated_response(self._render_matches(page))
+
+    def _render_matches(self, matches):
+        sides, revealed = actions.matches_seen(user=self.request.user, matches=matches)
         context = {"sides": sides, "revealed": revealed}
-        return self.get_paginated_response(JobsMatchOutput(page, many=True, context=context).data)
+        return JobsMatchOutput(matches, many=True, context=context).data
 
     @extend_schema(responses=JobsMatchDetailOutput)
     def retrieve(self, request, *args, **kwargs):

@@ -6,12 +6,14 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api import sync
 from api.conditional import ConditionalGetMixin
 from api.filters import UpdatedSinceFilter
 from api.idempotency import idempotent
 from api.permissions import STAFF, IsAnyRole, PerAction
 from notifications import selectors, services
 from notifications.models import Announcement, Device, Notification
+from notifications.sync import notification_sync_for_user
 
 from .serializers import (
     NotificationsAnnouncementInput,
@@ -109,6 +111,18 @@ class NotificationViewSet(
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return Notification.objects.none()
         return selectors.notification_list_for_user(user=self.request.user)
+
+    @extend_schema(
+        parameters=sync.SYNC_PARAMETERS,
+        responses=sync.list_schema(NotificationsNotificationOutput, name="NotificationsInbox"),
+    )
+    def list(self, request, *args, **kwargs):
+        if sync.requested(request):
+            source = notification_sync_for_user(user=request.user)
+            return sync.respond(
+                request, source, lambda rows: NotificationsNotificationOutput(rows, many=True).data
+            )
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=None, responses=NotificationsNotificationOutput)
     @action(detail=True, methods=["post"])

@@ -7,14 +7,15 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import sync
 from api.conditional import ConditionalGetMixin
-from api.filters import UPDATED_SINCE
 from api.idempotency import idempotent
 from api.pagination import CursorPagination
 from api.permissions import STAFF, TENANT, IsTenant, PerAction
 from services.core.errors import NotFound
 from services.volunteering import actions, selectors
 from services.volunteering.models import Mission, Signup
+from services.volunteering.sync import mission_sync_for_user, signup_sync_for_user
 
 from . import serializers as s
 
@@ -51,7 +52,7 @@ MISSION_FILTERS = [
     OpenApiParameter("status", str, description="Staff: filter by status."),
     OpenApiParameter("lat", OpenApiTypes.NUMBER, description="With lng: nearest first."),
     OpenApiParameter("lng", OpenApiTypes.NUMBER),
-    UPDATED_SINCE,
+    *sync.SYNC_PARAMETERS,
 ]
 
 
@@ -91,8 +92,17 @@ class MissionViewSet(
         fresh = selectors.mission_list_for_user(user=self.request.user).get(pk=mission.pk)
         return Response(s.VolunteeringMissionOutput(fresh).data, status=status_code)
 
-    @extend_schema(parameters=MISSION_FILTERS)
+    @extend_schema(
+        parameters=MISSION_FILTERS,
+        responses=sync.list_schema(s.VolunteeringMissionOutput, name="VolunteeringMissions"),
+    )
     def list(self, request, *args, **kwargs):
+        if sync.requested(request):
+            return sync.respond(
+                request,
+                mission_sync_for_user(user=request.user),
+                lambda rows: s.VolunteeringMissionOutput(rows, many=True).data,
+            )
         return super().list(request, *args, **kwargs)
 
     @extend_schema(
@@ -263,7 +273,7 @@ class SlotViewSet(_Lookup, viewsets.GenericViewSet):
 SIGNUP_FILTERS = [
     OpenApiParameter("slot", OpenApiTypes.UUID, description="Staff: the sign-ups of one slot."),
     OpenApiParameter("status", str, enum=[c for c, _label in Signup.Status.choices]),
-    UPDATED_SINCE,
+    *sync.SYNC_PARAMETERS,
 ]
 
 
@@ -298,8 +308,17 @@ class SignupViewSet(
         fresh = selectors.signup_list_for_user(user=self.request.user).get(pk=signup.pk)
         return Response(s.VolunteeringSignupOutput(fresh).data)
 
-    @extend_schema(parameters=SIGNUP_FILTERS)
+    @extend_schema(
+        parameters=SIGNUP_FILTERS,
+        responses=sync.list_schema(s.VolunteeringSignupOutput, name="VolunteeringSignups"),
+    )
     def list(self, request, *args, **kwargs):
+        if sync.requested(request):
+            return sync.respond(
+                request,
+                signup_sync_for_user(user=request.user),
+                lambda rows: s.VolunteeringSignupOutput(rows, many=True).data,
+            )
         return super().list(request, *args, **kwargs)
 
     @extend_schema(

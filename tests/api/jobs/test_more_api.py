@@ -70,16 +70,18 @@ def test_matches_sync_with_updated_since(world):
     JobProfileFactory(tenant=world.tenant_a)
     MatchFactory(tenant=world.tenant_a, offer=OfferFactory(employer=world.employer_a))
     client = client_for(world.tenant_a.user)
+    now = datetime.datetime.now(datetime.UTC)
+    yesterday = (now - datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert (
-        len(
-            client.get("/api/v1/jobs/matches/?updated_since=2000-01-01T00:00:00Z").json()["results"]
-        )
-        == 1
+        len(client.get(f"/api/v1/jobs/matches/?updated_since={yesterday}").json()["results"]) == 1
     )
-    tomorrow = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)).strftime(
-        "%Y-%m-%dT%H:%M:%SZ"
-    )
-    assert client.get(f"/api/v1/jobs/matches/?updated_since={tomorrow}").json()["results"] == []
+    # Beyond the sync horizon (90 days): sync again from scratch (docs/sync.md).
+    old = client.get("/api/v1/jobs/matches/?updated_since=2000-01-01T00:00:00Z")
+    assert (old.status_code, old.json()["code"]) == (410, "sync_expired")
+    # Ahead of the server's clock (a phone's wrong clock): refused, not an empty answer.
+    tomorrow = (now + datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ahead = client.get(f"/api/v1/jobs/matches/?updated_since={tomorrow}")
+    assert (ahead.status_code, ahead.json()["code"]) == (400, "invalid_updated_since")
     bad = client.get("/api/v1/jobs/matches/?updated_since=yesterday")
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid_updated_since")
 

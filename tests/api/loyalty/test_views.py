@@ -9,7 +9,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from services.loyalty import actions
-from services.loyalty.models import Account, Entry, Redemption, VoucherCode
+from services.loyalty.models import Account, Entry, Redemption, Reward, VoucherCode
 from tests.conftest import client_for
 from tests.factories import TenantFactory
 from tests.factories.loyalty import RewardFactory, give_points
@@ -382,7 +382,13 @@ def test_lists_accept_updated_since(world, frozen):
     entries = client.get(f"/api/v1/loyalty/entries/?updated_since={since}").json()["results"]
     assert [e["points"] for e in entries] == [5]
     assert client.get(f"/api/v1/loyalty/redemptions/?updated_since={since}").json()["results"] == []
-    assert client.get(f"/api/v1/loyalty/rewards/?updated_since={since}").json()["results"] == []
+    # A reward with a stock is always sent again: its stock moves without a stamp.
+    rewards = client.get(f"/api/v1/loyalty/rewards/?updated_since={since}").json()["results"]
+    assert [r["id"] for r in rewards] == [str(reward.public_id)]
+    unlimited = RewardFactory(landlord=world.landlord_a, stock=None)
+    Reward.objects.filter(pk=unlimited.pk).update(updated_at=T0)
+    rewards = client.get(f"/api/v1/loyalty/rewards/?updated_since={since}").json()["results"]
+    assert [r["id"] for r in rewards] == [str(reward.public_id)]
     bad = client.get("/api/v1/loyalty/entries/?updated_since=yesterday")
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid_updated_since")
 
