@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
@@ -39,7 +39,7 @@ from services.loyalty.actions import redemption_cancel
 from services.loyalty.models import Entry, Redemption
 from services.volunteering.models import Mission, SignupTransition
 
-from . import policies
+from . import policies, register
 from .export import export_build
 from .models import Erasure, ExportRequest, InactivityWarning
 
@@ -203,11 +203,22 @@ def _erase_jobs(*, tenant: Tenant, user: User) -> None:
             name, storage = profile.cv.name, profile.cv.storage
             transaction.on_commit(lambda: storage.delete(name))
         profile.delete()  # its trades, skills and consents go with it
-    Match.objects.filter(tenant=tenant).update(
-        reasons=[], employer_message="", interview_place="", withdraw_reason=""
-    )
+    Match.objects.filter(tenant=tenant).update(reasons=[], **_blanks(Match))
     MatchTransition.objects.filter(match__tenant=tenant).exclude(note="").update(note="")
     MatchTransition.objects.filter(actor=user).update(actor=None)
+
+
+def _blanks(model) -> dict[str, str]:
+    """The model's personal free texts (the register's), each blanked."""
+    prefix = model._meta.label + "."
+    return {
+        name.removeprefix(prefix): ""
+        for name in register.PERSONAL
+        if name.startswith(prefix)
+        and isinstance(
+            model._meta.get_field(name.removeprefix(prefix)), (models.CharField, models.TextField)
+        )
+    }
 
 
 def _erase_volunteering(*, tenant: Tenant, user: User) -> None:

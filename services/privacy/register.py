@@ -163,6 +163,7 @@ PERSONAL = (
     "jobs.Match.reasons",
     "jobs.Match.employer_message",
     "jobs.Match.interview_place",
+    "jobs.Match.interview_answer_message",
     "jobs.Match.withdraw_reason",
     "jobs.MatchTransition.note",
     "jobs.RevealedProfileView.at",
