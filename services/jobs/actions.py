@@ -48,6 +48,7 @@ from .policies import (
     profile_of,
     tenant_of,
 )
+from .visibility import MatchSeen, matches_as_seen
 
 CONSENT_VERSION = "2024-09"
 CV_MAX_BYTES = 5 * 1024 * 1024
@@ -300,26 +301,17 @@ def match_cv_open(*, user: User, match: Match):
     return profile
 
 
-@transaction.atomic
-def matches_seen(*, user: User, matches) -> tuple[dict[int, str | None], set[int]]:
-    """For each match: the side `user` is on, and whether the tenant's identity is shown.
-
-    A tenant sees itself; job staff see their landlord's tenants; an employer sees a name
-    and contact only once the tenant agreed to be introduced, and each such view is logged.
-    """
-    sides = {m.pk: actor_kind(actor=user, match=m) for m in matches}
-    revealed: set[int] = set()
-    logged = []
+def matches_show(*, viewer: User, matches) -> list[MatchSeen]:
+    """The matches as `viewer` may see them (`visibility.matches_as_seen`), logging each
+    revealed identity shown to an employer: the tenant reads that log (`/me/profile-views/`)."""
+    seen = matches_as_seen(viewer=viewer, matches=matches)
     now = clock.now()
-    for match in matches:
-        side = sides[match.pk]
-        if side in ("tenant", "staff"):
-            revealed.add(match.pk)
-        elif side == "employer" and identity_revealed(match=match):
-            revealed.add(match.pk)
-            logged.append(RevealedProfileView(match=match, viewer=user, what="profile", at=now))
-    RevealedProfileView.objects.bulk_create(logged)
-    return sides, revealed
+    RevealedProfileView.objects.bulk_create(
+        RevealedProfileView(match=item.match, viewer=viewer, what="profile", at=now)
+        for item in seen
+        if item.logs_a_view
+    )
+    return seen
 
 
 # --- Offers ------------------------------------------------------------------------------

@@ -251,16 +251,12 @@ def candidate(request, id):
         else:
             messages.success(request, str(STEP_DONE[step]))
             return redirect("employer:candidate", id=match.public_id)
-    # The API's own selector: it decides whether the identity is shown and logs each view.
-    _sides, revealed = jobs.matches_seen(user=request.user, matches=[match])
-    tenant_user = match.tenant.user
+    # The domain decides whether the identity is shown, and logs each view (as for the API).
+    (seen,) = jobs.matches_show(viewer=request.user, matches=[match])
+    candidate = seen.candidate
     contact = (
-        {
-            "name": f"{tenant_user.first_name} {tenant_user.last_name}".strip(),
-            "email": tenant_user.email,
-            "phone": tenant_user.phone,
-        }
-        if match.pk in revealed
+        {"name": candidate.name, "email": candidate.email, "phone": candidate.phone}
+        if candidate.revealed
         else None
     )
     card = _card(match)

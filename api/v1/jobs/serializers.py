@@ -13,9 +13,7 @@ from services.jobs.models import (
     Offer,
     contract_list,
 )
-from services.jobs.policies import candidate_pseudonym, profile_of, withdraw_reason_shown
 from services.jobs.selectors import match_transitions
-from services.jobs.workflow import allowed_targets
 
 CONTRACTS_HELP = " | ".join(ContractType.values)
 STATES_HELP = " | ".join(Match.State.values)
@@ -429,6 +427,11 @@ class JobsTransitionOutput(serializers.Serializer):
     note = serializers.CharField()
 
 
+def seen_context(seen) -> dict:
+    """The serializer context for matches as a viewer sees them (`actions.matches_show`)."""
+    return {"seen": {item.match.pk: item for item in seen}}
+
+
 class JobsMatchOutput(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     offer = JobsMatchOfferOutput()
@@ -464,29 +467,22 @@ class JobsMatchOutput(serializers.ModelSerializer):
             "updated_at",
         )
 
-    def _side(self, obj):
-        return self.context["sides"].get(obj.pk)
-
-    def _revealed(self, obj) -> bool:
-        return obj.pk in self.context["revealed"]
+    # What the viewer may see was decided in the domain (`services.jobs.visibility`): the
+    # context carries it per match, and these fields only render it.
+    def _seen(self, obj):
+        return self.context["seen"][obj.pk]
 
     @extend_schema_field(JobsCandidateIdentityOutput)
     def get_candidate(self, obj):
-        revealed = self._revealed(obj)
-        user = obj.tenant.user
-        profile = profile_of(obj.tenant)
+        candidate = self._seen(obj).candidate
         return {
-            "id": (
-                str(candidate_pseudonym(profile=profile, offer=obj.offer, side=self._side(obj)))
-                if profile
-                else None
-            ),
-            "revealed": revealed,
-            "first_name": user.first_name if revealed else None,
-            "last_name": user.last_name if revealed else None,
-            "email": user.email if revealed else None,
-            "phone": user.phone if revealed else None,
-            "has_cv": bool(profile and profile.cv) if revealed else False,
+            "id": candidate.id,
+            "revealed": candidate.revealed,
+            "first_name": candidate.first_name,
+            "last_name": candidate.last_name,
+            "email": candidate.email,
+            "phone": candidate.phone,
+            "has_cv": candidate.has_cv,
         }
 
     @extend_schema_field(JobsReasonOutput(many=True))
@@ -495,24 +491,18 @@ class JobsMatchOutput(serializers.ModelSerializer):
         return localized_reasons(obj.reasons)
 
     def get_decline_reason(self, obj) -> str | None:
-        if self._side(obj) == "tenant" and not obj.reason_visible_to_tenant:
-            return None
-        return obj.decline_reason or None
+        return self._seen(obj).decline_reason
 
     def get_employer_message(self, obj) -> str | None:
-        if self._side(obj) == "tenant" and not obj.reason_visible_to_tenant:
-            return None
-        return obj.employer_message or None
+        return self._seen(obj).employer_message
 
     def get_withdraw_reason(self, obj) -> str | None:
         """The tenant's own reason: never shown to the employer."""
-        if not withdraw_reason_shown(side=self._side(obj)):
-            return None
-        return obj.withdraw_reason or None
+        return self._seen(obj).withdraw_reason
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_transitions(self, obj):
-        return allowed_targets(state=obj.state, side=self._side(obj))
+        return self._seen(obj).allowed_transitions
 
 
 class JobsMatchDetailOutput(JobsMatchOutput):
@@ -523,7 +513,7 @@ class JobsMatchDetailOutput(JobsMatchOutput):
 
     @extend_schema_field(JobsTransitionOutput(many=True))
     def get_transitions(self, obj):
-        rows = match_transitions(match=obj, side=self._side(obj))
+        rows = match_transitions(match=obj, side=self._seen(obj).side)
         return JobsTransitionOutput(rows, many=True).data
 
 

@@ -43,6 +43,7 @@ from .serializers import (
     JobsProfileOutput,
     JobsRomeOutput,
     JobsStatsOutput,
+    seen_context,
 )
 
 
@@ -340,11 +341,9 @@ def _landlords(ids):
 
 def _match_response(request, match, *, status=status.HTTP_200_OK, detail=True):
     match = selectors.match_list_for_user(user=request.user).get(pk=match.pk)
-    sides, revealed = actions.matches_seen(user=request.user, matches=[match])
+    seen = actions.matches_show(viewer=request.user, matches=[match])
     serializer = JobsMatchDetailOutput if detail else JobsMatchOutput
-    return Response(
-        serializer(match, context={"sides": sides, "revealed": revealed}).data, status=status
-    )
+    return Response(serializer(match, context=seen_context(seen)).data, status=status)
 
 
 class JobsMatchViewSet(
@@ -394,9 +393,8 @@ class JobsMatchViewSet(
         return self.get_paginated_response(self._render_matches(page))
 
     def _render_matches(self, matches):
-        sides, revealed = actions.matches_seen(user=self.request.user, matches=matches)
-        context = {"sides": sides, "revealed": revealed}
-        return JobsMatchOutput(matches, many=True, context=context).data
+        seen = actions.matches_show(viewer=self.request.user, matches=matches)
+        return JobsMatchOutput(matches, many=True, context=seen_context(seen)).data
 
     @extend_schema(responses=JobsMatchDetailOutput)
     def retrieve(self, request, *args, **kwargs):
