@@ -211,13 +211,15 @@ def _erase_jobs(*, tenant: Tenant, user: User) -> None:
 def _blanks(model) -> dict[str, str]:
     """The model's personal free texts (the register's), each blanked."""
     prefix = model._meta.label + "."
+    texts = {
+        f.name
+        for f in model._meta.concrete_fields
+        if isinstance(f, (models.CharField, models.TextField))
+    }
     return {
         name.removeprefix(prefix): ""
         for name in register.PERSONAL
-        if name.startswith(prefix)
-        and isinstance(
-            model._meta.get_field(name.removeprefix(prefix)), (models.CharField, models.TextField)
-        )
+        if name.startswith(prefix) and name.removeprefix(prefix) in texts
     }
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ..views import tenancies
+from ..views import privacy, tenancies
 
 app_name = "tenancies"
 
@@ -23,5 +23,10 @@ urlpatterns = [
         "<uuid:id>/tenants/<uuid:tenant_id>/reset-letter/",
         tenancies.tenant_reset_letter,
         name="reset_letter",
+    ),
+    path(
+        "<uuid:id>/tenants/<uuid:tenant_id>/erase/",
+        privacy.tenant_erase,
+        name="erase",
     ),
 ]
