@@ -152,11 +152,11 @@ def _stock_move(*, reward_id: int, by: int) -> int:
     hold. Safe: the redemption's own commit is synchronous and comes later in the WAL, so a
     redemption that survives a crash has its reservation too; a crash can at worst lose a
     reservation whose redemption was lost with it, or a give-back (one unit short)."""
-    query = Reward.objects.filter(pk=reward_id, stock__isnull=False)
-    if by < 0:
-        query = query.filter(stock__gte=-by)
     connection = transaction.get_connection()
     if connection.vendor != "postgresql":
+        query = Reward.objects.filter(pk=reward_id, stock__isnull=False)
+        if by < 0:
+            query = query.filter(stock__gte=-by)
         return query.update(stock=F("stock") + by)
     table = connection.ops.quote_name(Reward._meta.db_table)
     guard = f"stock >= {-int(by)}" if by < 0 else "stock IS NOT NULL"
@@ -868,24 +868,24 @@ def reward_redeem(
         if done is not None:
             return done
     tenancy_end.require_active(tenant)  # 403 tenancy_ended after moving out
+    # Refusals from the reward as the caller read it (the API reads it for this request),
+    # before any statement: they may only refuse, never grant (the reservation decides).
     _check_available(reward, now)
-    outermost = not transaction.get_connection().in_atomic_block
+    if reward.stock == 0:
+        raise OutOfStock()
+    connection = transaction.get_connection()
+    outermost = not connection.in_atomic_block
     reserved = False
-    if outermost:  # a sold-out reward is refused by this first statement
+    if outermost:  # a reward sold out meanwhile is refused by this first statement
         if not _reward_reserve_one(reward=reward):
             raise OutOfStock()
         reserved = reward.stock is not None or reward.kind == Reward.Kind.POOL_CODE
-    elif reward.stock == 0:  # a hint from the caller's read; _reward_take_one decides
-        raise OutOfStock()
     try:
         # Unlocked reads of committed state: refusals that need no lock (the locked
         # re-checks decide; these spare a doomed request the writes).
-        account_id, balance = next(
-            iter(
-                Account.objects.filter(tenant_id=tenant.pk).order_by().values_list("pk", "balance")
-            ),
-            (None, 0),
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(_ACCOUNT_PRE_READ, [tenant.pk])
+            account_id, balance = cursor.fetchone() or (None, 0)
         if balance < reward.cost_points:
             raise InsufficientPoints(extra={"balance": balance, "cost": reward.cost_points})
         limit = reward.limit_per_tenant
@@ -945,32 +945,80 @@ def _redeem(
     cost = reward.cost_points
     # The unique (account, key) makes a second request with the same key wait here for the
     # first one's commit, then fail: exactly once, decided by the database.
-    spend = Entry.objects.create(
-        account_id=account_id,
-        kind=Entry.Kind.SPEND,
-        points=-cost,
-        reason=Reason.REDEMPTION,
-        source_type="loyalty.reward",
-        source_id=str(reward.public_id),
-        idempotency_key=key,
+    spend = _insert(
+        Entry(
+            account_id=account_id,
+            kind=Entry.Kind.SPEND,
+            points=-cost,
+            reason=Reason.REDEMPTION,
+            source_type="loyalty.reward",
+            source_id=str(reward.public_id),
+            idempotency_key=key,
+        )
     )
-    redemption = Redemption.objects.create(
-        public_id=public_id,
-        account_id=account_id,
-        tenant=tenant,
-        landlord_id=reward.landlord_id,
-        reward=reward,
-        points=cost,
-        code=code,
-        pool_code=pool_code,
-        spend_entry=spend,
-        expires_at=expires_at,
+    redemption = _insert(
+        Redemption(
+            public_id=public_id,
+            account_id=account_id,
+            tenant=tenant,
+            landlord_id=reward.landlord_id,
+            reward=reward,
+            points=cost,
+            code=code,
+            pool_code=pool_code,
+            spend_entry=spend,
+            expires_at=expires_at,
+        )
     )
     _redemption_points(tenant=tenant, account_id=account_id, spend=spend, reward=reward)
     # Inside a caller's transaction: the hot reward row is locked last, by this one UPDATE.
     if take_stock and not _reward_take_one(reward=reward):
         raise OutOfStock()  # the atomic block rolls back everything above
     return redemption
+
+
+_ACCOUNT_PRE_READ = f"SELECT id, balance FROM {Account._meta.db_table} WHERE tenant_id = %s"  # noqa: S608
+_INSERT_PLANS: dict[tuple[type, str], tuple[str, list]] = {}
+
+
+def _insert(obj):
+    """INSERT a new row as `save()` would (the same columns, defaults, `auto_now` values and
+    database conversions, Django's own field methods) without the queryset machinery: for the
+    redemption's entry and voucher, 1.1 ms of CPU per redemption through `create()`, in a
+    process whose other requests wait for the GIL meanwhile. Falls back to `save()` where the
+    database cannot return the new id or a column has a database default."""
+    connection = transaction.get_connection()
+    model = type(obj)
+    plan = _INSERT_PLANS.get((model, connection.vendor))
+    if plan is None:
+        meta = model._meta
+        fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+        if (
+            meta.auto_field is None
+            or not connection.features.can_return_columns_from_insert
+            or any(f.generated or f.has_db_default() for f in fields)
+        ):
+            plan = ("", [])
+        else:
+            quote = connection.ops.quote_name
+            plan = (
+                f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608
+                f"({', '.join(quote(f.column) for f in fields)}) "
+                f"VALUES ({', '.join(['%s'] * len(fields))}) "
+                f"RETURNING {quote(meta.auto_field.column)}",
+                fields,
+            )
+        _INSERT_PLANS[(model, connection.vendor)] = plan
+    sql, fields = plan
+    if not sql:
+        obj.save(force_insert=True)
+        return obj
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        (obj.pk,) = cursor.fetchone()
+    obj._state.adding, obj._state.db = False, connection.alias
+    return obj
 
 
 def _redemption_points(*, tenant: Tenant, account_id: int, spend: Entry, reward: Reward) -> None:

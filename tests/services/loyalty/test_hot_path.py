@@ -14,6 +14,7 @@ from notifications.models import Notification
 from services.loyalty import actions
 from services.loyalty.models import Account, Entry, Redemption, Reward, VoucherCode
 from services.loyalty.selectors import ledger_audit
+from tests.conftest import client_for
 from tests.factories import LandlordFactory, ResidenceFactory, TenantFactory
 from tests.factories.loyalty import RewardFactory, give_points
 
@@ -89,6 +90,25 @@ def test_a_burst_sold_out_meanwhile_is_refused_without_waiting_for_the_lock_hold
         0,
         0,
     )
+    assert Account.objects.get(tenant=tenant).balance == 500
+
+
+def test_a_sold_out_redeem_through_the_api_answers_while_a_staff_edit_holds_the_reward():
+    # The whole request (the view's read of the reward, the idempotency record, the action)
+    # answers out_of_stock while another transaction still holds the reward's row.
+    tenant = TenantFactory()
+    give_points(tenant, 500)
+    reward = RewardFactory(landlord=tenant.landlord, cost_points=100, stock=0)
+    client = client_for(tenant.user)
+    lock_timeout(300)  # the request's queries run on this connection: a wait would raise
+    with RowHolder(reward) as holder:
+        response = client.post(
+            f"/api/v1/loyalty/rewards/{reward.public_id}/redeem/", HTTP_IDEMPOTENCY_KEY="tap-1"
+        )
+        held_meanwhile = holder.thread.is_alive() and not holder.done.is_set()
+    assert (response.status_code, response.json()["code"]) == (409, "out_of_stock")
+    assert held_meanwhile
+    assert (Redemption.objects.count(), Notification.objects.count()) == (0, 0)
     assert Account.objects.get(tenant=tenant).balance == 500
 
 

@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from notifications.models import Notification
 from services.core.errors import NotAllowed
@@ -72,6 +74,65 @@ def test_redeem_with_a_stale_stock_in_memory_still_refuses_and_rolls_back(world,
         actions.reward_redeem(tenant=world.tenant_a, reward=reward)
     reward.stock = 0
     assert_nothing_written(world.tenant_a, 500, 0, reward)
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [({"stock": 0}, actions.OutOfStock), ({"is_active": False}, actions.NotAvailable)],
+    ids=["sold_out", "unavailable"],
+)
+def test_a_reward_read_as_gone_is_refused_before_any_statement(world, reward, change, error):
+    # The API's view has just read the reward: the refusal needs no lock, no write, not even
+    # a statement, so it cannot queue behind the holders of the reward's or account's row.
+    give_points(world.tenant_a, 500)
+    Reward.objects.filter(pk=reward.pk).update(**change)
+    reward.refresh_from_db()
+    with CaptureQueriesContext(connection) as queries, pytest.raises(error):
+        actions.reward_redeem(tenant=world.tenant_a, reward=reward)
+    assert [query["sql"] for query in queries.captured_queries] == []
+    assert_nothing_written(world.tenant_a, 500, change.get("stock", 2), reward)
+
+
+def test_a_replay_is_answered_once_the_reward_is_sold_out_or_withdrawn(world, reward):
+    give_points(world.tenant_a, 300)
+    first = actions.reward_redeem(tenant=world.tenant_a, reward=reward, idempotency_key="k")
+    Reward.objects.filter(pk=reward.pk).update(stock=0, is_active=False)
+    reward.refresh_from_db()
+    again = actions.reward_redeem(tenant=world.tenant_a, reward=reward, idempotency_key="k")
+    assert again.pk == first.pk
+    assert balance(world.tenant_a) == 200
+
+
+def test_the_entry_and_voucher_are_written_as_save_would_write_them(world, reward):
+    # The hot path inserts them without the queryset machinery (actions._insert): every
+    # column as Django writes it, and the returned objects are saved rows, not new ones.
+    give_points(world.tenant_a, 150)
+    redemption = actions.reward_redeem(tenant=world.tenant_a, reward=reward, idempotency_key="k")
+
+    def columns(row):
+        return {f.attname: getattr(row, f.attname) for f in type(row)._meta.concrete_fields}
+
+    stored = Redemption.objects.get(public_id=redemption.public_id)
+    assert columns(redemption) == columns(stored)
+    assert columns(redemption.spend_entry) == columns(Entry.objects.get(pk=stored.spend_entry_id))
+    assert (stored.status, stored.created_at, stored.updated_at) == ("issued", T0, T0)
+    spend = stored.spend_entry
+    assert (spend.kind, spend.points, spend.reason, spend.idempotency_key) == (
+        "spend",
+        -100,
+        "redemption",
+        "redeem:k",
+    )
+    assert (spend.note, spend.issuer_id, spend.reverses_id, spend.created_at) == (
+        "",
+        None,
+        None,
+        T0,
+    )
+    assert spend.public_id is not None and spend.public_id != stored.public_id
+    assert not redemption._state.adding and not redemption.spend_entry._state.adding
+    redemption.save(update_fields=["updated_at"])  # an UPDATE of that row (it raises if none)
+    assert Redemption.objects.count() == 1
 
 
 def test_redeem_respects_the_limit_per_tenant_but_not_cancelled_ones(world, reward):
