@@ -37,7 +37,8 @@ def test_seed_demo_twice_creates_nothing_the_second_time():
     assert _row_counts() == after_first
     assert CODE.findall(second_output) == CODE.findall(first_output)
     assert len(set(CODE.findall(first_output))) == 20
-    assert after_first["accounts.Tenant"] == Tenant.objects.count() == 50
+    # 50 holders and the first one's household member.
+    assert after_first["accounts.Tenant"] == Tenant.objects.count() == 51
     assert Tenancy.objects.filter(activated_at__isnull=True).count() == 20
     assert Employer.objects.count() == 8
     assert "admin@voisinage.test" in first_output
@@ -57,4 +58,4 @@ def test_a_printed_activation_code_activates_a_tenant_account():
     assert tenant.tenancy.activated_at is not None
     assert tenant.user.check_password("Voisinage-demo-2026")
     assert set(tokens) >= {"access", "refresh"}
-    assert Tenant.objects.count() == 51
+    assert Tenant.objects.filter(is_holder=True).count() == 51

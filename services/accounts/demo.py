@@ -372,6 +372,7 @@ def seed(*, out) -> None:
             user=user, defaults={"landlord": tenancy.landlord, "tenancy": tenancy}
         )
     logins.append((_demo_email(*tenant_names[0]), f"tenant — {residences[0]}"))
+    logins.append(_seed_household(_demo_email(*tenant_names[0]), passwords))
     logins.append((_demo_email(*tenant_names[len(residences) - 2]), f"tenant — {residences[-2]}"))
 
     # 20 tenancies waiting for their household to activate them with the printed code.
@@ -434,6 +435,23 @@ def seed(*, out) -> None:
     _seed_team(_demo_email(*EMPLOYER_CONTACTS[0]))
 
     _print(out, logins, pending)
+
+
+def _seed_household(holder_email: str, passwords: _Passwords) -> tuple[str, str]:
+    """The first tenant's household: an adult child who joined with the holder's code, with
+    their own account (docs/privacy.md, "Households")."""
+    holder = Tenant.objects.select_related("tenancy", "landlord", "user").get(
+        user__email=holder_email
+    )
+    email = _demo_email("Yanis", holder.user.last_name)
+    user = _user(
+        email, passwords, role=User.Role.TENANT, first_name="Yanis", last_name=holder.user.last_name
+    )
+    Tenant.objects.get_or_create(
+        user=user,
+        defaults={"landlord": holder.landlord, "tenancy": holder.tenancy, "is_holder": False},
+    )
+    return email, f"household member — {holder.user.full_name}'s tenancy"
 
 
 def _seed_team(member_email: str) -> None:

@@ -44,7 +44,9 @@ def test_demo_has_the_promised_population():
         ("iaa", "Immobilière Atlantic Aménagement"),
         ("glh", "Grand Lyon Habitat"),
     }
-    assert Tenant.objects.count() == 50
+    assert Tenant.objects.filter(is_holder=True).count() == 50
+    # The first tenant's household: one adult who joined with their own account.
+    assert Tenant.objects.filter(is_holder=False).count() == 1
     assert Tenancy.objects.filter(activated_at__isnull=True).count() == 20
     assert Employer.objects.count() == 8
     assert EmployerMember.objects.count() == 8
