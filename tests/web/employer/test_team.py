@@ -344,3 +344,8 @@ def test_invitation_token_is_not_a_sign_in_token(companies, invited):
     token = invited.rsplit("/", 2)[1]
     assert Client().post("/espace/lien/", {"sesame": token}).status_code == 400
     assert employers.invitation_read(token) is not None
+
+
+def test_the_link_request_page_offers_the_password_sign_in(companies):
+    page = Client().get("/espace/lien/nouveau/?next=/espace/offres/").content.decode()
+    assert 'href="/espace/connexion/?next=/espace/offres/"' in page
