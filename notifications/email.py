@@ -194,7 +194,9 @@ def build(delivery: EmailDelivery) -> EmailMultiAlternatives:
             "sender": sender,
             "button_url": _button_url(delivery),
             "preferences_url": preferences_url,
-            "magic_link": getattr(n.recipient, "role", "") in MAGIC_LINK_ROLES,
+            # An area's own link (an invitation) is not a sign-in link: no "signs you in".
+            "magic_link": getattr(n.recipient, "role", "") in MAGIC_LINK_ROLES
+            and "email_url" not in getattr(_kind(n.kind), "extra", {}),
             "max_age_days": max(1, settings.SESAME_MAX_AGE // 86400),
             "language": delivery.language or "fr",
         }

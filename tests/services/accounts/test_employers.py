@@ -70,6 +70,7 @@ def test_staff_invitation_is_emailed_in_the_landlords_name_and_keeps_its_code(
     assert "Habitat Atlantique" in message.subject
     assert "Boulangerie Dupain" in message.body
     assert "sesame" not in message.body  # an acceptance page, not a sign-in link
+    assert "vous connecte" not in message.body  # nor does it say it signs anyone in
     assert issued.invitation.email == "nouveau@dupain.example"
     assert issued.invitation_code  # the API's clients still get the code
     # The token names the invitation and is not stored anywhere.
