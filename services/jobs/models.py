@@ -342,6 +342,13 @@ class Match(PublicModel):
         EXPERIENCE = "experience", _("Not enough experience for this job")
         OTHER = "other", _("Other reason")
 
+    class InterviewAnswer(models.TextChoices):
+        """The tenant's answer to the interview the employer planned (interview_answers.py)."""
+
+        ACCEPTED = "accepted", _("will come")
+        DECLINED = "declined", _("will not come")
+        ANOTHER_TIME = "another_time", _("asks for another time")
+
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="job_matches")
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="matches")
     landlord = models.ForeignKey(Landlord, on_delete=models.PROTECT, related_name="+")
@@ -358,6 +365,9 @@ class Match(PublicModel):
     reason_visible_to_tenant = models.BooleanField(default=False)
     interview_at = models.DateTimeField(null=True, blank=True)
     interview_place = models.CharField(max_length=255, blank=True)
+    interview_answer = models.CharField(max_length=20, choices=InterviewAnswer.choices, blank=True)
+    interview_answer_message = models.CharField(max_length=500, blank=True)
+    interview_answered_at = models.DateTimeField(null=True, blank=True)
     hire_start_date = models.DateField(null=True, blank=True)
     withdraw_reason = models.CharField(max_length=255, blank=True)
 

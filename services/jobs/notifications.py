@@ -14,6 +14,7 @@ PROPOSAL_REMINDER = "jobs.proposal_reminder"
 EMPLOYER_ANSWERED = "jobs.employer_answered"
 INTERVIEW = "jobs.interview"
 INTERVIEW_PLANNED = "jobs.interview_planned"
+INTERVIEW_ANSWERED = "jobs.interview_answered"
 HIRED = "jobs.hired"
 MATCH_EXPIRED = "jobs.match_expired"
 PROPOSAL_EXPIRED = "jobs.proposal_expired"
@@ -104,6 +105,16 @@ KINDS = (
             "email_path": "/espace/candidats/{link_id}/",
             "email_attachments": interview_email_attachments,
         },
+    ),
+    NotificationKind(
+        code=INTERVIEW_ANSWERED,
+        category=Category.JOBS,
+        title=_("Interview answer: {offer}"),
+        body=_("For the interview on {when}, the candidate {answer}.{message}"),
+        link_type="job_match",
+        # To the employer's members (interview_answers.py): they have no app.
+        channels=("inbox", "push", "email"),
+        extra={"email_path": "/espace/candidats/{link_id}/"},
     ),
     NotificationKind(
         code=HIRED,

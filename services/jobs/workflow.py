@@ -58,6 +58,10 @@ TRANSITIONS: dict[tuple[str, str], Step] = {
     (S.EMPLOYER_INTERESTED, S.INTERVIEW): _step(
         EMPLOYER, STAFF, requires=("interview_at", "interview_place")
     ),
+    # Another date (e.g. the tenant asked for another time): the tenant's answer starts over.
+    (S.INTERVIEW, S.INTERVIEW): _step(
+        EMPLOYER, STAFF, requires=("interview_at", "interview_place")
+    ),
     (S.INTERVIEW, S.HIRED): _step(EMPLOYER, STAFF, requires=("hire_start_date",)),
     (S.INTERVIEW, S.NOT_HIRED): _step(EMPLOYER, STAFF),
     (S.PROPOSED, S.EXPIRED): _step(SYSTEM),
@@ -186,6 +190,9 @@ def _apply(match: Match, *, to: str, side: str, actor: User | None, note: str, d
     elif to == S.INTERVIEW:
         match.interview_at = data["interview_at"]
         match.interview_place = data["interview_place"]
+        match.interview_answer = ""
+        match.interview_answer_message = ""
+        match.interview_answered_at = None
     elif to == S.HIRED:
         match.hire_start_date = data["hire_start_date"]
     elif to == S.WITHDRAWN:

@@ -270,7 +270,14 @@ def candidate(request, id):
             "form": form,
             "interview_form": interview_form,
             "outcome_form": outcome_form,
-            "can_plan_interview": match.state == Match.State.EMPLOYER_INTERESTED,
+            # Once planned, another date may be proposed (the tenant may ask for one).
+            "can_plan_interview": match.state
+            in (Match.State.EMPLOYER_INTERESTED, Match.State.INTERVIEW),
+            "interview_answer": match.get_interview_answer_display()
+            if match.state == Match.State.INTERVIEW
+            else "",
+            # The tenant's own words may name them: shown as the contact details are.
+            "interview_answer_message": match.interview_answer_message if contact else "",
             "can_conclude": match.state == Match.State.INTERVIEW,
             "interview_at": match.interview_at,
             "interview_place": match.interview_place,
@@ -304,7 +311,7 @@ def _apply(user, match: Match, step: str, data: dict) -> None:
             user=user,
             match=match,
             to=Match.State.INTERVIEW,
-            expected_state=Match.State.EMPLOYER_INTERESTED,
+            expected_state=match.state,
             data={"interview_at": data["interview_at"], "interview_place": data["place"]},
         )
     else:

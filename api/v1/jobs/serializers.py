@@ -460,6 +460,8 @@ class JobsMatchOutput(serializers.ModelSerializer):
             "employer_message",
             "interview_at",
             "interview_place",
+            "interview_answer",
+            "interview_answered_at",
             "hire_start_date",
             "withdraw_reason",
             "allowed_transitions",
@@ -520,6 +522,21 @@ class JobsMatchDetailOutput(JobsMatchOutput):
 class JobsMatchProposeInput(serializers.Serializer):
     expected_state = StateField(required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class JobsMatchInterviewAnswerInput(serializers.Serializer):
+    answer = serializers.ChoiceField(
+        choices=Match.InterviewAnswer.values,
+        help_text="accepted (will come) | declined (will not come) | another_time",
+    )
+    message = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text="To the employer (e.g. when would suit); sent while the tenant agrees to be "
+        "introduced.",
+    )
+    expected_state = StateField(required=False)
 
 
 class JobsMatchAnswerInput(serializers.Serializer):

@@ -20,7 +20,7 @@ from api.parsers import JSONParser
 from api.permissions import EMPLOYER, STAFF, TENANT, PerAction, roles
 from services.accounts.models import Landlord
 from services.accounts.selectors import employer_list_for_user
-from services.jobs import actions, interviews, selectors
+from services.jobs import actions, interview_answers, interviews, selectors
 from services.jobs.models import ContractType, Match, Offer
 from services.jobs.sync import match_sync_for_user, offer_sync_for_user
 
@@ -30,6 +30,7 @@ from .serializers import (
     JobsCvInput,
     JobsMatchAnswerInput,
     JobsMatchDetailOutput,
+    JobsMatchInterviewAnswerInput,
     JobsMatchOutput,
     JobsMatchProposeInput,
     JobsMatchTransitionInput,
@@ -355,6 +356,7 @@ class JobsMatchViewSet(
         "answer": (EMPLOYER,),
         "cv": (TENANT, EMPLOYER),
         "interview_ics": (TENANT,),
+        "interview_answer": (TENANT,),
     }
     serializer_class = JobsMatchOutput
     queryset = Match.objects.none()  # for the schema; requests use get_queryset()
@@ -416,6 +418,22 @@ class JobsMatchViewSet(
         data = JobsMatchAnswerInput(data=request.data)
         data.is_valid(raise_exception=True)
         actions.match_answer(user=request.user, match=match, **data.validated_data)
+        return _match_response(request, match)
+
+    @extend_schema(
+        request=JobsMatchInterviewAnswerInput,
+        responses=JobsMatchDetailOutput,
+        description="The tenant answers the planned interview (the match stays `interview`); "
+        "the employer's members are told by e-mail.",
+    )
+    @action(detail=True, methods=["post"], url_path="interview-answer")
+    def interview_answer(self, request, *args, **kwargs):
+        match = self.get_object()
+        data = JobsMatchInterviewAnswerInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        interview_answers.match_interview_answer(
+            user=request.user, match=match, **data.validated_data
+        )
         return _match_response(request, match)
 
     @extend_schema(request=JobsMatchTransitionInput, responses=JobsMatchDetailOutput)

@@ -119,6 +119,16 @@ EXPECTATIONS = {
         },
         make=_interview,
     ),
+    ("POST", "/jobs/matches/{id}/interview-answer/"): Case(
+        expect={
+            **allow("tenant_a", hidden=("tenant_a2", "tenant_b")),
+            "staff_a": 403,
+            "staff_b": 403,
+            "employer": 403,
+        },
+        make=_interview,
+        body={"answer": "another_time", "message": "Plutôt le jeudi"},
+    ),
     ("POST", "/jobs/matches/{id}/propose/"): Case(
         expect=allow("staff_a", hidden=("staff_b",)), make=_match("interested")
     ),

@@ -15,7 +15,7 @@ from icalendar import Calendar
 from notifications import registry
 from notifications.models import EmailDelivery, Notification
 from services.jobs import actions as jobs
-from services.jobs import digest, tasks
+from services.jobs import digest, interview_answers, tasks
 from services.jobs.models import JobProfile, Match
 from tests.factories import (
     EmployerFactory,
@@ -373,6 +373,13 @@ def test_no_employer_email_names_a_tenant_who_did_not_agree_to_be_introduced(
     with time_machine.travel(DAY, tick=False):
         for callback in callbacks:
             callback()
+        with django_capture_on_commit_callbacks(execute=True):
+            interview_answers.match_interview_answer(
+                user=world.tenants[2].user,
+                match=interview,
+                answer="another_time",
+                message="Zoé Tenantissime, 06 12 34 56 78, zoe.tenantissime2@example.org",
+            )
     for days in (1, 7, 14, 21):
         with (
             time_machine.travel(DAY + datetime.timedelta(days=days), tick=False),
