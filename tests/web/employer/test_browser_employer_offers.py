@@ -40,10 +40,11 @@ def test_member_creates_and_publishes_an_offer_with_the_rome_search(page, live_s
     assert page.get_by_text("1 candidat proposé").is_visible()
     page.get_by_role("link", name="Nouvelle offre").click()
     page.wait_for_url(re.compile(r".*/espace/offres/nouvelle/$"))
+    page.wait_for_function("() => window.htmx !== undefined")
     page.get_by_label("Intitulé").fill("Vendeuse en boulangerie")
     page.get_by_label("Métier ROME").press_sequentially("vendeuse boulang", delay=40)
     title = page.get_by_label(re.compile(r"Vendeur / Vendeuse en boulangerie"))
-    title.first.wait_for()
+    title.first.wait_for(timeout=30_000)  # the machine may be busy
     title.first.check()
     assert page.get_by_label("Habitat Atlantique").is_checked()  # the granted landlord
     page.get_by_label("Heures par semaine").fill("30")
