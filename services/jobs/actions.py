@@ -18,7 +18,7 @@ from services.core import clock, periodic
 from services.core.errors import conflict, invalid, not_allowed, not_found
 from services.loyalty import actions as loyalty
 
-from . import matching, workflow
+from . import matching, unreachable, workflow
 from . import notifications as kinds
 from .models import (
     JobConsent,
@@ -722,13 +722,16 @@ def proposals_expire_and_remind() -> dict[str, int]:
                 ).update(reminders_sent=index)
                 if not updated:
                     continue
+                members = workflow._employer_members(match)
                 notify(
-                    recipients=workflow._employer_members(match),
+                    recipients=members,
                     kind=kinds.PROPOSAL_REMINDER,
                     params={"offer": match.offer.title, "days": days},
                     link_id=match.public_id,
                     sender=match.landlord.name,
                 )
+                # Nobody there to read it: the proposer hears of it (never expires unseen).
+                unreachable.proposer_told_if_unreachable(match, members=members, days=days)
                 done["reminded"] += 1
     return done
 

@@ -11,6 +11,7 @@ MATCH_PROPOSED = "jobs.match_proposed"
 MATCH_PROPOSED_LATER = "jobs.match_proposed_later"
 PROPOSALS_DIGEST = "jobs.proposals_digest"
 PROPOSAL_REMINDER = "jobs.proposal_reminder"
+PROPOSAL_UNREACHABLE = "jobs.proposal_unreachable"
 EMPLOYER_ANSWERED = "jobs.employer_answered"
 INTERVIEW = "jobs.interview"
 INTERVIEW_PLANNED = "jobs.interview_planned"
@@ -75,6 +76,20 @@ KINDS = (
         link_type="job_match",
         channels=("inbox", "push", "email"),  # to employer members, like the proposal
         extra={"email_path": "/espace/candidats/{link_id}/"},
+    ),
+    NotificationKind(
+        code=PROPOSAL_UNREACHABLE,
+        category=Category.JOBS,
+        title=_("Nobody can read your proposal: {offer}"),
+        body=_(
+            "The candidate you proposed {days} days ago for {offer} waits, and nobody at "
+            "{employer} can receive it any more (no member with your access and job e-mails "
+            "on). Invite or grant a member, or call the employer."
+        ),
+        link_type="job_match",
+        # To the staff member who proposed it (unreachable.py), on the console's match page.
+        channels=("inbox", "push", "email"),
+        extra={"email_path": "/console/jobs/matches/{link_id}/"},
     ),
     NotificationKind(
         code=EMPLOYER_ANSWERED,
