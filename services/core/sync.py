@@ -160,7 +160,15 @@ def record_removed(
     *, list_name: str, public_id: uuid.UUID, created_at, scopes: Iterable[str], at=None
 ) -> None:
     """The row left these audiences' view without a change its own table shows."""
+    record_removed_rows(list_name=list_name, rows=[(public_id, created_at)], scopes=scopes, at=at)
+
+
+def record_removed_rows(
+    *, list_name: str, rows: Iterable[tuple[uuid.UUID, datetime.datetime]], scopes, at=None
+) -> None:
+    """Rows `(public_id, created_at)` left these audiences' view at once (one insert)."""
     at = at or clock.now()
+    scopes = list(dict.fromkeys(scopes))
     Tombstone.objects.bulk_create(
         [
             Tombstone(
@@ -170,8 +178,10 @@ def record_removed(
                 row_created_at=created_at,
                 removed_at=at,
             )
-            for s in dict.fromkeys(scopes)
-        ]
+            for public_id, created_at in rows
+            for s in scopes
+        ],
+        batch_size=1000,
     )
 
 

@@ -4,9 +4,9 @@ visibility is the selectors'; here, what a change and a removal are for each lis
 from __future__ import annotations
 
 from django.db.models import F, Q, QuerySet
-from django.db.models.signals import m2m_changed
+from django.db.models.signals import m2m_changed, pre_delete
 
-from services.accounts.models import User
+from services.accounts.models import EmployerMember, PartnerAccess, User
 from services.accounts.sync import employer_landlord_scope, viewer_scopes
 from services.core import clock, sync
 from services.core.sync import scope
@@ -117,10 +117,37 @@ def _targets_changed(sender, instance, action, reverse, pk_set, **kwargs) -> Non
         )
 
 
+def _access_withdrawn(sender, instance, **kwargs) -> None:
+    """A landlord withdraws a member's access (or the member goes): that landlord's matches
+    and offers leave the member's lists (an offer another grant still shows stays: a
+    tombstone never names a row the viewer still sees)."""
+    member = EmployerMember.objects.filter(pk=instance.member_id).first()
+    if member is None:
+        return
+    scopes = [scope("user", member.user_id)]
+    matches = Match.objects.filter(
+        offer__employer_id=member.employer_id,
+        landlord_id=instance.landlord_id,
+        proposed_at__isnull=False,
+    )
+    offers = Offer.objects.filter(
+        employer_id=member.employer_id, target_landlords=instance.landlord_id
+    )
+    for list_name, rows in ((MATCHES, matches), (OFFERS, offers)):
+        sync.record_removed_rows(
+            list_name=list_name,
+            rows=rows.values_list("public_id", "created_at"),
+            scopes=scopes,
+        )
+
+
 def register() -> None:
     """Called once from the app's ready()."""
     sync.track_deletes(Offer, OFFERS, _offer_deleted_audiences)
     sync.track_deletes(Match, MATCHES, _match_audiences)
+    pre_delete.connect(
+        _access_withdrawn, sender=PartnerAccess, weak=False, dispatch_uid="sync-partner-access"
+    )
     m2m_changed.connect(
         _targets_changed,
         sender=Offer.target_landlords.through,

@@ -13,12 +13,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from services.accounts.models import PartnerAccess
 from services.core import clock, sync, tasks
 from services.core.models import Tombstone
 from services.jobs.models import Match, Offer
 from services.loyalty import actions as loyalty
 from services.loyalty.models import Entry, Lot, Redemption, Reward
 from services.volunteering.models import Mission
+from tests.factories import EmployerMemberFactory
 from tests.factories.jobs import JobProfileFactory, MatchFactory, OfferFactory
 from tests.factories.loyalty import RewardFactory, give_points
 from tests.factories.notifications import NotificationFactory
@@ -424,3 +426,34 @@ def test_a_tenant_sees_its_own_cancellations_as_changes_not_removals(world):
         ).json()
     assert _tombstones(body) == []
     assert [r["status"] for r in body["results"]] == [Redemption.Status.CANCELLED]
+
+
+def test_a_withdrawn_access_is_a_tombstone_for_that_member_only(world):
+    member = world.employer_member  # granted landlord A
+    colleague = EmployerMemberFactory(employer=world.employer_a, grants=[world.landlord_a])
+    with _at(0):
+        JobProfileFactory(tenant=world.tenant_a)
+        offer = OfferFactory(employer=world.employer_a)
+        match = MatchFactory(tenant=world.tenant_a, offer=offer, state=Match.State.PROPOSED)
+    client = client_for(member.user)
+    with _at(1):
+        first = client.get("/api/v1/jobs/matches/", {"sync": "true"}).json()
+        offers = client.get("/api/v1/jobs/offers/", {"sync": "true"}).json()
+    assert _live(first) == [str(match.public_id)]
+    assert _live(offers) == [str(offer.public_id)]
+    with _at(2):
+        PartnerAccess.objects.filter(member=member, landlord=world.landlord_a).delete()
+    since = {"updated_since": first["server_time"]}
+    client = client_for(type(member.user).objects.get(pk=member.user.pk))  # a new request's user
+    with _at(3):
+        assert _tombstones(client.get("/api/v1/jobs/matches/", since).json()) == [
+            str(match.public_id)
+        ]
+        assert _tombstones(client.get("/api/v1/jobs/offers/", since).json()) == [
+            str(offer.public_id)
+        ]
+        other = client_for(colleague.user)
+        assert _tombstones(other.get("/api/v1/jobs/matches/", since).json()) == []
+        assert _live(other.get("/api/v1/jobs/matches/", {"sync": "true"}).json()) == [
+            str(match.public_id)
+        ]
