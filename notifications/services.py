@@ -41,11 +41,21 @@ def _render(text: Any, language: str, params: dict) -> str:
 
 
 def _switched_off(user_ids: Sequence[int], category: str) -> dict[int, set[str]]:
-    """{user id: channels switched off} for this category."""
+    """{user id: channels switched off} for this category.
+
+    One hand-written statement: every notify() asks it, and through the ORM it cost 0.8 ms
+    of CPU, a fifth of a loyalty redemption's (docs/loyalty.md, the redemption hot path)."""
     off: dict[int, set[str]] = {}
-    rows = Preference.objects.filter(
-        user_id__in=user_ids, category=category, enabled=False
-    ).values_list("user_id", "channel")
+    if not user_ids:
+        return off
+    table = connection.ops.quote_name(Preference._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT user_id, channel FROM {table} WHERE category = %s AND NOT enabled "  # noqa: S608
+            f"AND user_id IN ({', '.join(['%s'] * len(user_ids))})",
+            [category, *user_ids],
+        )
+        rows = cursor.fetchall()
     for user_id, channel in rows:
         off.setdefault(user_id, set()).add(channel)
     return off
