@@ -8,6 +8,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.idempotency import idempotent
 from api.permissions import TENANT, roles
 from services.core import clock
 from services.core.errors import conflict
@@ -52,6 +53,7 @@ class ExportView(APIView):
             "Asking again while one is being prepared returns that one."
         ),
     )
+    @idempotent
     def post(self, request):
         row = actions.export_request(user=request.user)
         row.refresh_from_db()

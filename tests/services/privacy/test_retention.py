@@ -8,13 +8,14 @@ import pytest
 import time_machine
 from django.core.files.base import ContentFile
 
-from notifications.models import EmailDelivery, Notification
+from notifications.models import Delivery, EmailDelivery, Notification
 from services.accounts.models import User
 from services.accounts.tokens import refresh_for
 from services.jobs.models import JobProfile, RevealedProfileView
 from services.privacy import actions, tasks
 from services.privacy.models import ExportRequest, InactivityWarning
 from tests.factories.jobs import JobProfileFactory, MatchFactory
+from tests.factories.notifications import DeviceFactory
 from tests.poison import failed_ids, refuse
 from tests.services.privacy.rich import cv_upload
 
@@ -36,6 +37,7 @@ def _erased(tenant) -> bool:
 
 
 def test_an_inactive_account_is_warned_30_days_before_then_anonymised_at_2_years(clock, world):
+    DeviceFactory(user=world.tenant_a.user)  # its app last seen at T0
     clock.move_to(T0 + 700 * DAY - SECOND)
     assert tasks.retention_run()["warned"] == 0
 
@@ -45,7 +47,8 @@ def test_an_inactive_account_is_warned_30_days_before_then_anonymised_at_2_years
         recipient=world.tenant_a.user, kind="privacy.inactivity_warning"
     )
     assert "09/03/2028" in warning.title  # the day it will happen, in the tenant's language
-    assert EmailDelivery.objects.filter(notification=warning).exists()  # and by e-mail
+    assert EmailDelivery.objects.filter(notification=warning).exists()  # by e-mail
+    assert Delivery.objects.filter(notification=warning).exists()  # and by push
     assert tasks.retention_run()["warned"] == 0  # warned once
 
     clock.move_to(T0 + 730 * DAY - SECOND)
