@@ -31,7 +31,7 @@ def offer_sync_for_user(*, user: User, live: QuerySet[Offer] | None = None) -> s
 
     def changed(since) -> Q:
         if JobProfile.objects.filter(tenant=tenant, updated_at__gte=since).exists():
-            return Q()
+            return Q(pk__isnull=False)  # every row (an empty Q would vanish in an OR)
         return Q(updated_at__gte=since)
 
     def gone(since) -> QuerySet[Offer]:

@@ -457,3 +457,43 @@ def test_a_withdrawn_access_is_a_tombstone_for_that_member_only(world):
         assert _live(other.get("/api/v1/jobs/matches/", {"sync": "true"}).json()) == [
             str(match.public_id)
         ]
+
+
+def _redeem(world, i):
+    give_points(world.tenant_a, 10)
+    reward = RewardFactory(landlord=world.landlord_a, cost_points=10)
+    return loyalty.reward_redeem(tenant=world.tenant_a, reward=reward)
+
+
+MAKERS = {
+    "/api/v1/notifications/": lambda w, i: NotificationFactory(recipient=w.tenant_a.user),
+    "/api/v1/jobs/offers/": lambda w, i: OfferFactory(employer=w.employer_a),
+    "/api/v1/jobs/matches/": lambda w, i: MatchFactory(
+        tenant=w.tenant_a, offer=OfferFactory(employer=w.employer_a)
+    ),
+    "/api/v1/volunteering/missions/": lambda w, i: SlotFactory(
+        mission=MissionFactory(landlord=w.landlord_a)
+    ),
+    "/api/v1/volunteering/signups/": lambda w, i: SignupFactory(
+        slot=SlotFactory(mission=MissionFactory(landlord=w.landlord_a)), tenant=w.tenant_a
+    ),
+    "/api/v1/loyalty/entries/": lambda w, i: give_points(w.tenant_a, 1),
+    "/api/v1/loyalty/redemptions/": _redeem,
+    "/api/v1/loyalty/rewards/": lambda w, i: RewardFactory(landlord=w.landlord_a),
+}
+
+
+@pytest.mark.parametrize("url", MAKERS)
+def test_every_sync_page_takes_the_same_queries_at_1_and_20_rows(world, url):
+    JobProfileFactory(tenant=world.tenant_a)
+    client = client_for(world.tenant_a.user)
+    since = (clock.now() - HOUR).isoformat()
+    counts = []
+    for n in (1, 19):
+        for i in range(n):
+            MAKERS[url](world, i)
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(url, {"updated_since": since, "page_size": 100}).json()
+        counts.append((len(queries), len(_live(body))))
+    assert counts[1][1] > counts[0][1] >= 1
+    assert counts[0][0] == counts[1][0], counts
