@@ -19,7 +19,14 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from services.core import clock, extensions, ratelimit
-from services.core.errors import DomainError, NotFound, conflict, invalid, not_allowed
+from services.core.errors import (
+    DomainError,
+    NotFound,
+    conflict,
+    invalid,
+    not_allowed,
+    not_authenticated,
+)
 
 from . import codes, policies
 from .models import (
@@ -46,7 +53,8 @@ InvalidInvitationCode = invalid(
 )
 EmailTaken = invalid("email_taken", _("An account already exists with this e-mail."))
 InvalidCredentials = invalid("invalid_credentials", _("E-mail or password is incorrect."))
-InvalidToken = invalid("token_not_valid", _("This token is invalid or expired."))
+# 401 like an expired access token: the app's answer to both is to sign in again.
+InvalidToken = not_authenticated("token_not_valid", _("This token is invalid or expired."))
 WrongPassword = invalid("wrong_password", _("The current password is incorrect."))
 TenancyExists = invalid("tenancy_exists", _("A tenancy with this tenant reference already exists."))
 CannotManageTenancies = not_allowed(

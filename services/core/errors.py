@@ -37,6 +37,14 @@ class NotFound(DomainError):
     default_message = "Not found."
 
 
+class NotAuthenticated(DomainError):
+    """Credentials the caller sent are not (or no longer) good: sign in again."""
+
+    status = 401
+    code = "not_authenticated"
+    default_message = "Sign in again."
+
+
 class NotAllowed(DomainError):
     status = 403
     code = "permission_denied"
@@ -82,6 +90,10 @@ def invalid(code: str, message: Any) -> type[DomainError]:
 
 def conflict(code: str, message: Any) -> type[DomainError]:
     return _make(Conflict, code, message)
+
+
+def not_authenticated(code: str, message: Any) -> type[DomainError]:
+    return _make(NotAuthenticated, code, message)
 
 
 def not_allowed(code: str, message: Any) -> type[DomainError]:

@@ -86,7 +86,7 @@ def test_refresh_rotates_and_the_old_refresh_is_dead(api_client):
     again = api_client.post(
         "/api/v1/auth/token/refresh/", {"refresh": tokens["refresh"]}, format="json"
     )
-    assert again.status_code == 400
+    assert again.status_code == 401
     assert again.json()["code"] == "token_not_valid"
     newer = api_client.post(
         "/api/v1/auth/token/refresh/", {"refresh": first.json()["refresh"]}, format="json"
@@ -99,7 +99,7 @@ def test_an_access_token_is_refused_as_a_refresh(api_client):
     response = api_client.post(
         "/api/v1/auth/token/refresh/", {"refresh": tokens["access"]}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 401
     assert response.json()["code"] == "token_not_valid"
 
 
@@ -156,7 +156,7 @@ def test_logout_kills_the_refresh_token(api_client):
     response = api_client.post(
         "/api/v1/auth/token/refresh/", {"refresh": tokens["refresh"]}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 401
 
 
 def test_logout_refuses_someone_elses_refresh_token():
@@ -165,7 +165,7 @@ def test_logout_refuses_someone_elses_refresh_token():
     response = client_for(mine.user).post(
         "/api/v1/auth/logout/", {"refresh": their_tokens["refresh"]}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 401
     refreshed = client_for(None).post(
         "/api/v1/auth/token/refresh/", {"refresh": their_tokens["refresh"]}, format="json"
     )
@@ -190,7 +190,7 @@ def test_password_change_ends_every_other_session(api_client):
     refresh = api_client.post(
         "/api/v1/auth/token/refresh/", {"refresh": other_session["refresh"]}, format="json"
     )
-    assert refresh.status_code == 400
+    assert refresh.status_code == 401
     fresh = client_for(None)
     fresh.credentials(HTTP_AUTHORIZATION=f"Bearer {new_tokens['access']}")
     assert fresh.get("/api/v1/me/").status_code == 200
@@ -256,7 +256,7 @@ def test_revoking_sessions_kills_access_and_refresh_tokens(api_client):
     refresh = api_client.post(
         "/api/v1/auth/token/refresh/", {"refresh": tokens["refresh"]}, format="json"
     )
-    assert refresh.status_code == 400
+    assert refresh.status_code == 401
 
 
 def test_a_deactivated_user_is_refused_at_the_next_request(api_client):
@@ -271,7 +271,7 @@ def test_a_deactivated_user_is_refused_at_the_next_request(api_client):
     refresh = api_client.post(
         "/api/v1/auth/token/refresh/", {"refresh": tokens["refresh"]}, format="json"
     )
-    assert refresh.status_code == 400
+    assert refresh.status_code == 401
 
 
 def test_the_token_version_check_costs_no_extra_query(django_assert_num_queries):
