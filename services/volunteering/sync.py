@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from django.db.models import F, Q, QuerySet
+from django.db.models.signals import pre_save
 
-from services.accounts.models import User
+from services.accounts.models import Residence, User
 from services.accounts.sync import viewer_scopes
 from services.core import sync
 from services.core.sync import scope
@@ -70,7 +71,36 @@ def _signup_audiences(signup: Signup) -> list[str]:
     return [scope("tenant", signup.tenant_id)] + [scope("staff", pk) for pk in landlord_id]
 
 
+def _mission_moved(sender, instance, raw=False, **kwargs) -> None:
+    """A published mission moved to another residence (or from every residence to one)
+    leaves the tenants who saw it there: logged, since its row only says where it is now."""
+    if raw or instance.pk is None:
+        return
+    before = Mission.objects.filter(pk=instance.pk).values("residence_id", "status").first()
+    if before is None or before["residence_id"] == instance.residence_id:
+        return
+    if before["status"] != Mission.Status.PUBLISHED:
+        return
+    old = before["residence_id"]
+    if old is None:  # shown to the whole landlord before: its other residences lose it
+        scopes = [
+            scope("residence", pk)
+            for pk in Residence.objects.filter(landlord_id=instance.landlord_id)
+            .exclude(pk=instance.residence_id)
+            .values_list("pk", flat=True)
+        ]
+    else:
+        scopes = [scope("residence", old)]
+    sync.record_removed(
+        list_name=MISSIONS,
+        public_id=instance.public_id,
+        created_at=instance.created_at,
+        scopes=scopes,
+    )
+
+
 def register() -> None:
     """Called once from the app's ready()."""
+    pre_save.connect(_mission_moved, sender=Mission, weak=False, dispatch_uid="sync-mission-moved")
     sync.track_deletes(Mission, MISSIONS, _mission_audiences)
     sync.track_deletes(Signup, SIGNUPS, _signup_audiences)

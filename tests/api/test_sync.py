@@ -497,3 +497,21 @@ def test_every_sync_page_takes_the_same_queries_at_1_and_20_rows(world, url):
         counts.append((len(queries), len(_live(body))))
     assert counts[1][1] > counts[0][1] >= 1
     assert counts[0][0] == counts[1][0], counts
+
+
+def test_a_mission_moved_to_another_residence_leaves_the_first_one_only(world):
+    with _at(0):
+        mission = MissionFactory(landlord=world.landlord_a, residence=world.residence_a)
+    here, there = client_for(world.tenant_a.user), client_for(world.tenant_a2.user)
+    url = "/api/v1/volunteering/missions/"
+    with _at(1):
+        first = here.get(url, {"sync": "true"}).json()
+    assert _live(first) == [str(mission.public_id)]
+    with _at(2):
+        mission.residence = world.residence_a2
+        mission.save()
+    since = {"updated_since": first["server_time"]}
+    with _at(3):
+        assert _tombstones(here.get(url, since).json()) == [str(mission.public_id)]
+        assert _live(there.get(url, since).json()) == [str(mission.public_id)]
+        assert _tombstones(there.get(url, since).json()) == []
