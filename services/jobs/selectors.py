@@ -36,10 +36,6 @@ from .policies import (
     tenant_of,
 )
 
-# Bad list filters (the views parse query strings; the messages are translated here).
-BadMaxKm = invalid("invalid_max_km", _("max_km must be a number."))
-BadOfferFilter = invalid("invalid_offer", _("offer must be a UUID."))
-BadFilter = invalid("invalid_filter", _("This filter's value is not valid."))
 UnknownLandlord = invalid("unknown_landlord", _("Unknown landlord."))
 
 # --- ROME reference ----------------------------------------------------------------------
@@ -94,7 +90,14 @@ def profile_for_tenant(*, tenant) -> JobProfile | None:
 # --- Offers ------------------------------------------------------------------------------
 
 
-def offer_list_for_user(*, user: User) -> QuerySet[Offer]:
+def offer_list_for_user(*, user: User, status: str | None = None) -> QuerySet[Offer]:
+    """The offers `user` may see (tenants: published ones for their landlord); `status`
+    narrows them."""
+    qs = _offers_visible_to(user)
+    return qs.filter(status=status) if status else qs
+
+
+def _offers_visible_to(user: User) -> QuerySet[Offer]:
     qs = Offer.objects.select_related("employer", "appellation").prefetch_related(
         "target_landlords"
     )
@@ -261,7 +264,19 @@ def offer_candidates(*, user: User, offer: Offer, limit: int = 20) -> list[Candi
 # --- Matches -----------------------------------------------------------------------------
 
 
-def match_list_for_user(*, user: User) -> QuerySet[Match]:
+def match_list_for_user(
+    *, user: User, state: str | None = None, offer: uuid.UUID | None = None
+) -> QuerySet[Match]:
+    """The matches `user` may see; `state` and `offer` (an offer's public id) narrow them."""
+    qs = _matches_visible_to(user)
+    if state:
+        qs = qs.filter(state=state)
+    if offer is not None:
+        qs = qs.filter(offer__public_id=offer)
+    return qs
+
+
+def _matches_visible_to(user: User) -> QuerySet[Match]:
     qs = Match.objects.select_related(
         "offer__employer",
         "tenant__user",

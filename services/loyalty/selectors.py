@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
@@ -74,26 +75,30 @@ def account_summary(*, tenant: Tenant) -> AccountSummary:
     )
 
 
-def account_list_for_user(*, user: User) -> QuerySet[Account]:
-    """Staff: the loyalty accounts of their landlord's tenants (balance and points owed)."""
+def account_list_for_user(*, user: User, tenant: uuid.UUID | None = None) -> QuerySet[Account]:
+    """Staff: the loyalty accounts of their landlord's tenants (balance and points owed);
+    `tenant` (a tenant's public id) for one."""
     landlord_id = _staff_landlord_id(user)
     if landlord_id is None:
         return Account.objects.none()
-    return (
+    qs = (
         Account.objects.filter(landlord_id=landlord_id)
         .select_related("tenant__user")
         .order_by("-created_at", "-id")
     )
+    return qs.filter(tenant__public_id=tenant) if tenant is not None else qs
 
 
-def entry_list_for_user(*, user: User) -> QuerySet[Entry]:
+def entry_list_for_user(*, user: User, tenant: uuid.UUID | None = None) -> QuerySet[Entry]:
+    """A tenant's own ledger; staff: their landlord's, `tenant` (a public id) for one."""
     qs = Entry.objects.select_related("account__tenant", "reverses").order_by("-created_at", "-id")
-    tenant = _tenant_of(user)
-    if tenant is not None:
-        return qs.filter(account__tenant_id=tenant.pk)
+    own = _tenant_of(user)
+    if own is not None:
+        return qs.filter(account__tenant_id=own.pk)
     landlord_id = _staff_landlord_id(user)
     if landlord_id is not None:
-        return qs.filter(account__landlord_id=landlord_id)
+        qs = qs.filter(account__landlord_id=landlord_id)
+        return qs.filter(account__tenant__public_id=tenant) if tenant is not None else qs
     return qs.none()
 
 

@@ -1,9 +1,11 @@
 """Jobs endpoints: parse, authorise, make one selector or action call, render."""
 
 import io
+import uuid
 
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -20,6 +22,7 @@ from api.parsers import JSONParser
 from api.permissions import EMPLOYER, STAFF, TENANT, PerAction, roles
 from services.accounts.models import Landlord
 from services.accounts.selectors import employer_list_for_user
+from services.core.errors import invalid
 from services.jobs import actions, interview_answers, interviews, selectors
 from services.jobs.models import ContractType, Match, Offer
 from services.jobs.sync import match_sync_for_user, offer_sync_for_user
@@ -47,6 +50,11 @@ from .serializers import (
     seen_context,
 )
 
+# Query strings that cannot be parsed: the interface's errors (the domain gets typed values).
+BadMaxKm = invalid("invalid_max_km", _("max_km must be a number."))
+BadOfferFilter = invalid("invalid_offer", _("offer must be a UUID."))
+BadFilter = invalid("invalid_filter", _("This filter's value is not valid."))
+
 
 def _choice(request, name: str, choices) -> str | None:
     """A query-string filter that must be one of `choices` (anything else is a 400, not a
@@ -55,8 +63,8 @@ def _choice(request, name: str, choices) -> str | None:
     if not value:
         return None
     if value not in choices:
-        message = str(selectors.BadFilter.default_message)
-        raise selectors.BadFilter(fields={name: [message]})
+        message = str(BadFilter.default_message)
+        raise BadFilter(fields={name: [message]})
     return value
 
 
@@ -216,10 +224,9 @@ class JobsOfferViewSet(
             return sync.respond(request, source, lambda rows: JobsOfferOutput(rows, many=True).data)
         if request.user.role == TENANT:
             return self._feed(request)
-        qs = self.get_queryset()
-        wanted = _choice(request, "status", Offer.Status.values)
-        if wanted:
-            qs = qs.filter(status=wanted)
+        qs = selectors.offer_list_for_user(
+            user=request.user, status=_choice(request, "status", Offer.Status.values)
+        )
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(JobsOfferOutput(page, many=True).data)
 
@@ -234,12 +241,12 @@ class JobsOfferViewSet(
         try:
             max_km = float(params["max_km"]) if params.get("max_km") else None
         except ValueError:
-            message = str(selectors.BadMaxKm.default_message)
-            raise selectors.BadMaxKm(fields={"max_km": [message]}) from None
+            message = str(BadMaxKm.default_message)
+            raise BadMaxKm(fields={"max_km": [message]}) from None
         rome = (params.get("rome") or "").strip()
         if rome and not (rome.isascii() and rome.isalnum() and len(rome) <= 5):
-            message = str(selectors.BadFilter.default_message)
-            raise selectors.BadFilter(fields={"rome": [message]})
+            message = str(BadFilter.default_message)
+            raise BadFilter(fields={"rome": [message]})
         items = selectors.offer_feed_for_tenant(
             user=request.user,
             contract=_choice(request, "contract", ContractType.values),
@@ -381,16 +388,16 @@ class JobsMatchViewSet(
             return sync.respond(
                 request, match_sync_for_user(user=request.user), self._render_matches
             )
-        qs = self.get_queryset()
-        wanted = _choice(request, "state", Match.State.values)
-        if wanted:
-            qs = qs.filter(state=wanted)
+        offer = None
         if request.query_params.get("offer"):
             try:
-                qs = qs.filter(offer__public_id=request.query_params["offer"])
-            except Exception:
-                message = str(selectors.BadOfferFilter.default_message)
-                raise selectors.BadOfferFilter(fields={"offer": [message]}) from None
+                offer = uuid.UUID(request.query_params["offer"])
+            except ValueError:
+                message = str(BadOfferFilter.default_message)
+                raise BadOfferFilter(fields={"offer": [message]}) from None
+        qs = selectors.match_list_for_user(
+            user=request.user, state=_choice(request, "state", Match.State.values), offer=offer
+        )
         page = list(self.paginate_queryset(qs))
         return self.get_paginated_response(self._render_matches(page))
 

@@ -38,6 +38,17 @@ from . import serializers as s
 UnknownTenant = actions.UnknownTenant
 
 
+def _tenant_param(view) -> uuid.UUID | None:
+    """`?tenant=<id>`: a tenant's public id, or a 400 naming the field."""
+    tenant = view.request.query_params.get("tenant")
+    if not tenant:
+        return None
+    try:
+        return uuid.UUID(tenant)
+    except ValueError:
+        raise UnknownTenant(fields={"tenant": [str(UnknownTenant.default_message)]}) from None
+
+
 class UUIDLookup:
     lookup_field = "public_id"
     lookup_url_kwarg = "id"
@@ -65,15 +76,7 @@ class AccountViewSet(UUIDLookup, mixins.ListModelMixin, viewsets.GenericViewSet)
     queryset = Account.objects.none()
 
     def get_queryset(self):
-        qs = selectors.account_list_for_user(user=self.request.user)
-        tenant = self.request.query_params.get("tenant")
-        if tenant:
-            try:
-                qs = qs.filter(tenant__public_id=uuid.UUID(tenant))
-            except ValueError:
-                raise UnknownTenant(
-                    fields={"tenant": [str(UnknownTenant.default_message)]}
-                ) from None
+        qs = selectors.account_list_for_user(user=self.request.user, tenant=_tenant_param(self))
         return filter_updated_since(self.request, qs)
 
     @extend_schema(parameters=[OpenApiParameter("tenant", OpenApiTypes.UUID)])
@@ -90,16 +93,8 @@ class EntryViewSet(UUIDLookup, mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Entry.objects.none()  # for the schema; requests use get_queryset()
 
     def get_queryset(self):
-        qs = selectors.entry_list_for_user(user=self.request.user)
-        tenant = self.request.query_params.get("tenant")
-        if tenant and self.request.user.role == STAFF:
-            try:
-                qs = qs.filter(account__tenant__public_id=uuid.UUID(tenant))
-            except ValueError:
-                raise UnknownTenant(
-                    fields={"tenant": [str(UnknownTenant.default_message)]}
-                ) from None
-        return qs
+        tenant = _tenant_param(self) if self.request.user.role == STAFF else None
+        return selectors.entry_list_for_user(user=self.request.user, tenant=tenant)
 
     @extend_schema(
         parameters=[
