@@ -853,11 +853,12 @@ def reward_redeem(
 
     The hot locks are held as briefly as possible (docs/loyalty.md, "The redemption hot
     path"): everything that can be is read, rendered and written before the account row is
-    locked, and points are decided last. Called outside a transaction (the API), the unit of
+    locked, and points are decided last. A reward the caller read as sold out or unavailable
+    is refused before any statement. Called outside a transaction (the API), the unit of
     stock is reserved first by one autocommit statement, so the reward's row is never held
-    across a round trip and a sold-out reward is refused at once; it is given back if the
-    redemption then fails. Inside a caller's transaction, the stock is taken by the last
-    statement and the caller's commit decides.
+    across a round trip and a reward sold out since that read is refused at once; the unit
+    is given back if the redemption then fails. Inside a caller's transaction, the stock is
+    taken by the last statement and the caller's commit decides.
     """
     if tenant.landlord_id != reward.landlord_id:
         raise not_found("not_found", _("Not found."))()
