@@ -50,6 +50,10 @@ RETRY_MAX_SECONDS = 3600.0
 # our configuration (wrong project, wrong sender), not the devices': alert, keep them.
 MISCONFIGURATION_SHARE = 0.5
 MISCONFIGURATION_MIN_BATCH = 10
+# Retry codes that mean FCM (or the way to it) was down, not "you send too much" (quota):
+# once a push that met one of these goes out, FCM is back, and every delivery still
+# waiting out its backoff from the outage is due at once (see _resume_after_outage).
+OUTAGE_ERROR_CODES = ("unavailable", "internal", "deadlineexceeded", "unknown")
 
 
 # What sending and recording read: a claimed batch of 500 loads nothing else.
@@ -60,6 +64,7 @@ CLAIMED_FIELDS = (
     "attempts",
     "next_attempt_at",
     "expires_at",
+    "error_code",
     *(
         f"notification__{name}"
         for name in (
@@ -80,9 +85,26 @@ CLAIMED_FIELDS = (
 )
 
 
+# The sweep hands a due delivery over (queues a task with its id) at most once in this
+# long: behind a backlog of queued pushes that task may wait minutes, and handing the same
+# rows over again every sweep would fill the queue with copies (the chaos benchmark saw
+# 50,000 ids handed over every 10 s). A handed-over row is marked with claimed_until and no
+# claim token; the task that takes it claims it as usual; lost (its task with a worker
+# killed before it started, or Redis lost it), it is due for the sweep again after this.
+HANDED_OVER_HOLD = timedelta(seconds=30)
+
+
 def _due(now):
+    """Due, and nobody holds it or was handed it lately: what the sweep hands over."""
     return Q(status=Delivery.Status.PENDING, next_attempt_at__lte=now) & (
         Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    )
+
+
+def _claimable(now):
+    """What a task may claim: due and unclaimed, or handed over by the sweep (no token)."""
+    return Q(status=Delivery.Status.PENDING, next_attempt_at__lte=now) & (
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now) | Q(claim_token__isnull=True)
     )
 
 
@@ -102,7 +124,7 @@ def claim(delivery_ids: Sequence[int]) -> list[Delivery]:
     now = clock.now()
     token = uuid.uuid4()
     with transaction.atomic():
-        candidates = Delivery.objects.filter(_due(now), pk__in=delivery_ids)
+        candidates = Delivery.objects.filter(_claimable(now), pk__in=delivery_ids)
         if connection.features.has_select_for_update_skip_locked:
             ids = list(
                 candidates.select_for_update(skip_locked=True)
@@ -241,9 +263,11 @@ class Heartbeat:
             connections.close_all()
 
 
-def _with_database_retry(work, *, until: float):
+def with_database_retry(work, *, until: float, what: str = "recording push outcomes"):
     """Run `work`, again after a lost connection (backoff, capped) until `until` (a
-    time.monotonic() deadline). Inside a transaction nothing can be retried: re-raised."""
+    time.monotonic() deadline): the work goes on within ~RECORD_RETRY_MAX_SECONDS of the
+    database answering again, not a lease and a sweep later. Inside a transaction nothing
+    can be retried: re-raised."""
     delay = RECORD_RETRY_FIRST_SECONDS
     while True:
         try:
@@ -251,10 +275,14 @@ def _with_database_retry(work, *, until: float):
         except (OperationalError, InterfaceError):
             if connection.in_atomic_block or time.monotonic() + delay > until:
                 raise
-            logger.warning("recording push outcomes failed; retrying in %.1f s", delay)
+            logger.warning("%s failed on the database; retrying in %.1f s", what, delay)
             connection.close()  # dropped: the next query reconnects
             time.sleep(delay)
             delay = min(RECORD_RETRY_MAX_SECONDS, delay * 2)
+
+
+class _Unsent(Exception):
+    """The database failed before a sub-batch's pushes went out: safe to try again."""
 
 
 def deliver(delivery_ids: Sequence[int], *, channel=None) -> dict[str, int]:
@@ -267,18 +295,39 @@ def deliver(delivery_ids: Sequence[int], *, channel=None) -> dict[str, int]:
     under a share lock that is held while the pushes are on the wire (see _lock_owners): a
     device moved to another user meanwhile never gets the previous user's push. Nothing
     is written while that lock is held."""
-    claimed = claim(delivery_ids)
+    lease = claim_lease().total_seconds()
+    held_until = time.monotonic() + lease  # a claim made now holds at least this long
+    claimed = with_database_retry(
+        lambda: claim(delivery_ids), until=held_until, what="claiming deliveries"
+    )
     if not claimed:
         return {}
     token = claimed[0].claim_token
     counts: Counter = Counter()
     for start in range(0, len(claimed), _send_batch()):
         part = claimed[start : start + _send_batch()]
-        still_ours = set(renew(token, [d.pk for d in part])) if start else None
-        if still_ours is not None:
-            part = [d for d in part if d.pk in still_ours]
-        if part:
-            counts.update(_deliver_claimed(part, token, channel))
+        renewed = [start == 0]  # the first sub-batch was claimed just now
+
+        def send_part(part=part, renewed=renewed) -> dict[str, int]:
+            # A lost connection before the pushes go out (renewing, the owners' share
+            # lock) is waited out while our claim holds, then the sub-batch goes on: no
+            # lease to lapse, no sweep to wait for. After they went out, _deliver_claimed
+            # records with its own retries and is never run twice.
+            nonlocal held_until
+            if not renewed[0]:
+                asked = time.monotonic()
+                ours = set(renew(token, [d.pk for d in part]))
+                held_until, renewed[0] = asked + lease, True
+                part = [d for d in part if d.pk in ours]
+            if not part:
+                return {}
+            try:
+                return _deliver_claimed(part, token, channel)
+            except _Unsent as unsent:
+                renewed[0] = False
+                raise unsent.__cause__ from None
+
+        counts.update(with_database_retry(send_part, until=held_until, what="sending pushes"))
     return dict(counts)
 
 
@@ -313,7 +362,9 @@ def _deliver_claimed(claimed: Sequence[Delivery], token: uuid.UUID, channel) -> 
                 with Heartbeat(token):
                     results = (channel or get_channel()).send(messages)
                 deadline = time.monotonic() + claim_lease().total_seconds()
-    except DatabaseError:
+    except DatabaseError as error:
+        if results is None and isinstance(error, OperationalError | InterfaceError):
+            raise _Unsent from error  # nothing went out: deliver() may try again
         # The pushes went out and only the end of the read-only share-lock transaction
         # failed (the connection was cut): their outcomes must still be recorded.
         if results is None or connection.in_atomic_block:
@@ -341,7 +392,7 @@ def _deliver_claimed(claimed: Sequence[Delivery], token: uuid.UUID, channel) -> 
             counts.update(record(sendable, results))
         return counts
 
-    return _with_database_retry(record_all, until=deadline)
+    return with_database_retry(record_all, until=deadline)
 
 
 def record(deliveries: Sequence[Delivery], results: Sequence[PushResult]) -> dict[str, int]:
@@ -394,7 +445,43 @@ def record(deliveries: Sequence[Delivery], results: Sequence[PushResult]) -> dic
     _update_devices(dead, our_errors)
     if retry_ids:
         _schedule_retry(retry_ids, by_id)
+    if any(by_id[r.delivery_id].error_code in OUTAGE_ERROR_CODES for r in sent):
+        _resume_after_outage()
     return dict(counts)
+
+
+def _resume_after_outage() -> list[int]:
+    """FCM answers again: the deliveries waiting out a backoff from its outage are due now
+    and handed to the workers, instead of each waiting for the rest of its own delay (up to
+    RETRY_MAX_SECONDS after an outage of minutes). Claimed rows are left to their holder;
+    quota errors keep their delay. Returns the ids made due.
+
+    Only a success that follows an outage error calls this, so it runs once or a few times
+    per outage (a concurrent call finds nothing left to move); failing, it changes
+    nothing: the backoff stands."""
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            ids = list(
+                Delivery.objects.filter(
+                    Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+                    status=Delivery.Status.PENDING,
+                    next_attempt_at__gt=now,
+                    error_code__in=OUTAGE_ERROR_CODES,
+                )
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            Delivery.objects.filter(pk__in=ids, next_attempt_at__gt=now).update(
+                next_attempt_at=now, updated_at=now
+            )
+    except DatabaseError:
+        logger.warning("could not bring retries forward after an FCM outage", exc_info=True)
+        return []
+    if ids:
+        logger.info("FCM answers again: %d deliveries waiting after its outage are due", len(ids))
+        outbox.deliveries_send(ids)
+    return ids
 
 
 def _update_devices(dead: dict[int, tuple[str, str]], our_errors: dict[int, str]) -> None:
@@ -508,6 +595,15 @@ def _reschedule(d: Delivery, result: PushResult, now) -> bool:
 def _schedule_retry(ids: list[int], by_id: dict[int, Delivery]) -> None:
     countdown = max(0.0, (max(by_id[i].next_attempt_at for i in ids) - clock.now()).total_seconds())
     outbox.deliveries_send(ids, countdown=countdown)
+
+
+def mark_handed_over(delivery_ids: Sequence[int]) -> None:
+    """The sweep is about to queue a task with these ids: not again for HANDED_OVER_HOLD.
+    Rows a worker claimed meanwhile keep their claim."""
+    now = clock.now()
+    Delivery.objects.filter(_due(now), pk__in=delivery_ids).update(
+        claimed_until=now + HANDED_OVER_HOLD, claim_token=None
+    )
 
 
 def due_delivery_ids(*, limit: int = 50_000) -> list[int]:

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "backend.observability",
     "django_htmx",
     "web",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -212,7 +213,19 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1.0}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1.0,
+    # A task taken by a worker that dies is redelivered after this (acks_late). It is not
+    # how the outbox recovers (its sweep retakes a dead worker's work within ~20 s); it
+    # must outlast the longest retry countdown (dispatch.RETRY_MAX_SECONDS), or a task
+    # waiting for its countdown in one worker would be handed to another meanwhile.
+    "visibility_timeout": 3900,
+}
+# Redis serves priority 0 first (kombu's lanes 0, 3, 6, 9). Push batches, the bulk of the
+# queue, go in a lane behind everything else, so the outbox sweep, a fan-out and an e-mail
+# never wait behind thousands of queued pushes (the sweep is what retakes a dead worker's
+# or a lost task's work: late, it would make every recovery late). docs/operations.md.
+CELERY_TASK_ROUTES = {"notifications.send_deliveries": {"priority": 6}}
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

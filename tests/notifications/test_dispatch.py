@@ -12,8 +12,11 @@ from notifications import dispatch, services
 from notifications.kinds import PASSWORD_CHANGED
 from notifications.models import Delivery, Device
 from notifications.tasks import send_deliveries, sweep_pending_deliveries
+from services.core import clock
 from tests.factories.accounts import UserFactory
 from tests.factories.notifications import DeliveryFactory, DeviceFactory
+from tests.notifications.conftest import QUOTA_EXCEEDED, UNAVAILABLE
+from tests.ops.test_faults import terminate
 
 
 def _pending(n: int) -> list[int]:
@@ -199,3 +202,132 @@ def test_a_claim_whose_worker_died_is_taken_again_after_the_lease(fake_fcm):
         assert sweep_pending_deliveries() == 1
     assert len(fake_fcm.sent) == 1
     assert list(Delivery.objects.values_list("status", "attempts")) == [("sent", 2)]
+
+
+@pytest.mark.django_db
+def test_retries_waiting_out_an_fcm_outage_go_out_as_soon_as_fcm_answers_again(fake_fcm):
+    """After an outage of minutes, each push's next attempt can be minutes away (its
+    backoff); the first one that goes through shows FCM is back, and the others waiting
+    out the same outage are sent at once. A quota error keeps its delay."""
+    with time_machine.travel("2026-11-27 10:00:00+00:00", tick=False) as traveller:
+        # Deep in the outage: earlier attempts already failed (the 6th backoff is 5-10 min).
+        first, second, third = (DeliveryFactory(attempts=a) for a in (3, 5, 5))
+        quota = DeliveryFactory(attempts=5)
+        for d in (first, second, third):
+            fake_fcm.answers[d.device.identifier] = UNAVAILABLE
+        fake_fcm.answers[quota.device.identifier] = QUOTA_EXCEEDED
+        ids = [first.pk, second.pk, third.pk, quota.pk]
+        assert dispatch.deliver(ids) == {"retry": 4}
+        waiting = dict(Delivery.objects.values_list("pk", "next_attempt_at"))
+        assert all(waiting[pk] > clock.now() + timedelta(seconds=30) for pk in ids)
+        assert waiting[first.pk] < min(waiting[second.pk], waiting[third.pk])
+        Delivery.objects.filter(pk=third.pk).update(  # a worker holds it right now
+            claimed_until=clock.now() + timedelta(hours=1)
+        )
+
+        fake_fcm.answers.clear()  # FCM is back
+        traveller.move_to(waiting[first.pk])
+        assert sweep_pending_deliveries() == 1  # only `first` is due by its own backoff
+
+        statuses = dict(Delivery.objects.values_list("pk", "status"))
+        assert statuses[first.pk] == statuses[second.pk] == "sent"  # at once, minutes early
+        assert statuses[third.pk] == "pending"  # claimed: left to its holder
+        assert Delivery.objects.get(pk=quota.pk).next_attempt_at == waiting[quota.pk]
+    assert fake_fcm.tokens().count(second.device.identifier) == 2  # once failed, once sent
+
+
+@pytest.mark.django_db
+def test_a_success_after_no_outage_brings_nothing_forward(fake_fcm):
+    with time_machine.travel("2026-11-27 10:00:00+00:00", tick=False):
+        failing = DeliveryFactory()
+        fake_fcm.answers[failing.device.identifier] = UNAVAILABLE
+        assert dispatch.deliver([failing.pk]) == {"retry": 1}
+        later = Delivery.objects.get(pk=failing.pk).next_attempt_at
+        fake_fcm.answers.clear()
+        assert dispatch.deliver([DeliveryFactory().pk]) == {"sent": 1}  # a first attempt
+        assert Delivery.objects.get(pk=failing.pk).next_attempt_at == later
+
+
+@pytest.mark.django_db
+def test_a_fan_out_whose_task_died_is_resumed_by_the_next_sweeps_within_20_s(world):
+    """The bound docs/operations.md gives: idle ANNOUNCEMENT_IDLE, then the next sweep."""
+    from notifications import selectors
+    from notifications.models import Announcement, Notification
+    from notifications.tasks import ANNOUNCEMENT_IDLE, SWEEP_EVERY_SECONDS
+
+    assert ANNOUNCEMENT_IDLE.total_seconds() + SWEEP_EVERY_SECONDS <= 20
+    with time_machine.travel("2026-11-27 10:00:00+00:00", tick=False) as traveller:
+        announcement = services.announcement_create(
+            author=world.staff_a.user, title="Coupure d'eau", body="Jeudi 9 h - 12 h."
+        )  # its task was taken by a worker that was then killed (no commit hook runs here)
+        Announcement.objects.filter(pk=announcement.pk).update(status="sending")
+        traveller.shift(ANNOUNCEMENT_IDLE - timedelta(seconds=1))
+        assert selectors.announcement_ids_stalled(idle=ANNOUNCEMENT_IDLE) == []
+        sweep_pending_deliveries()
+        assert Notification.objects.count() == 0  # alive as far as anyone can tell
+        traveller.shift(timedelta(seconds=SWEEP_EVERY_SECONDS))
+        sweep_pending_deliveries()
+        announcement.refresh_from_db()
+        assert announcement.status == "done"
+        assert Notification.objects.count() == announcement.recipients_count == 2
+
+
+def _cut_once_at(fragment: str):
+    """An execute wrapper that cuts this process's connection (what a PostgreSQL restart
+    does) just before the first query containing `fragment`; `cuts` says if it did."""
+    cuts: list[str] = []
+
+    def wrapper(execute, sql, params, many, context):
+        if not cuts and fragment in sql:
+            cuts.append(sql)
+            terminate(connection.connection.info.backend_pid)
+        return execute(sql, params, many, context)
+
+    return wrapper, cuts
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_push_batch_that_loses_the_database_before_sending_goes_on_when_it_answers(fake_fcm):
+    ids = [DeliveryFactory().pk for _ in range(3)]
+    wrapper, cuts = _cut_once_at("FOR SHARE")  # the owners' check, before anything is sent
+    with connection.execute_wrapper(wrapper):
+        assert dispatch.deliver(ids) == {"sent": 3}
+    assert cuts
+    # One claim, kept across the cut: each push went out once, nothing waits for a lease.
+    assert list(Delivery.objects.values_list("status", "attempts")) == [("sent", 1)] * 3
+    assert len(fake_fcm.sent) == 3
+
+
+@pytest.fixture
+def tasks_queued_not_run():
+    """Tasks published to the (in-memory) broker and left there: a queue with a backlog."""
+    from backend.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = saved
+        with app.connection_for_write() as broker:
+            broker.default_channel.queue_purge(app.conf.task_default_queue)
+
+
+@pytest.mark.django_db
+def test_the_sweep_hands_a_delivery_over_once_while_the_task_it_queued_waits(
+    tasks_queued_not_run, fake_fcm
+):
+    """Behind a backlog, the task the sweep queued may wait minutes: the next sweeps do not
+    queue the same ids again, until HANDED_OVER_HOLD says that task was lost too."""
+    with time_machine.travel("2026-11-27 10:00:00+00:00", tick=False) as traveller:
+        ids = _pending(2)  # their on-commit task was lost
+        assert sweep_pending_deliveries() == 2
+        traveller.shift(dispatch.HANDED_OVER_HOLD - timedelta(seconds=1))
+        assert sweep_pending_deliveries() == 0  # its task is still queued
+        traveller.shift(timedelta(seconds=2))
+        assert sweep_pending_deliveries() == 2  # lost as well: handed over again
+        # The queued task, when a worker reaches it, claims them as usual, and sends once.
+        assert send_deliveries(ids) == {"sent": 2}
+        assert send_deliveries(ids) == {}
+    assert len(fake_fcm.sent) == 2

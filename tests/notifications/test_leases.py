@@ -130,7 +130,7 @@ def test_recording_is_retried_with_backoff_on_a_lost_connection_while_the_claim_
             terminate(connection.connection.info.backend_pid)
         return Delivery.objects.count()
 
-    assert dispatch._with_database_retry(record, until=time.monotonic() + 5) == 1
+    assert dispatch.with_database_retry(record, until=time.monotonic() + 5) == 1
     gaps = [b - a for a, b in itertools.pairwise(attempts)]
     assert len(attempts) == 3 and gaps[0] >= 0.2 and gaps[1] >= 0.4  # backoff
 
@@ -143,6 +143,6 @@ def test_recording_gives_up_when_the_claim_would_have_ended():
 
     started = time.monotonic()
     with pytest.raises(OperationalError):
-        dispatch._with_database_retry(record, until=started + 1)
+        dispatch.with_database_retry(record, until=started + 1)
     assert time.monotonic() - started < 1.5
     connection.close()  # left broken, as the task would leave it
