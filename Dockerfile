@@ -25,6 +25,7 @@ COPY api ./api
 COPY services ./services
 COPY notifications ./notifications
 COPY web ./web
+COPY demo ./demo
 RUN /opt/venv/bin/pip wheel --no-deps --wheel-dir /wheels . \
     && /opt/venv/bin/pip install /wheels/*.whl
 

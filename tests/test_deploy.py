@@ -29,7 +29,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"
-PACKAGES = ("backend", "api", "services", "notifications", "web")
+PACKAGES = ("backend", "api", "services", "notifications", "web", "demo")
 # Non-Python files that must ship inside the wheel: directories named like this in a package.
 DATA_DIRS = {"locale", "templates", "data", "static"}
 

@@ -3,7 +3,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from notifications import demo
+from demo import notifications as demo
 from notifications.models import Delivery, Device, Notification
 from tests.factories.accounts import UserFactory
 from tests.factories.notifications import DeviceFactory

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from services.accounts import actions, codes, demo
+from demo import accounts as demo
+from services.accounts import actions, codes
 from services.accounts.models import (
     Employer,
     EmployerMember,

@@ -286,7 +286,7 @@ def test_the_demo_has_one_waiting_colleague_invitation_whatever_the_runs(
 ):
     import io
 
-    from services.accounts import demo
+    from demo import accounts as demo
 
     class Out(io.StringIO):
         def write(self, text: str) -> int:

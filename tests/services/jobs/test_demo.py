@@ -2,8 +2,8 @@ import io
 
 import pytest
 
-from services.accounts import demo as accounts_demo
-from services.jobs import demo
+from demo import accounts as accounts_demo
+from demo import jobs as demo
 from services.jobs.models import JobConsent, Match, Offer
 
 pytestmark = pytest.mark.django_db

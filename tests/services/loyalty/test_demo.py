@@ -2,8 +2,8 @@ import io
 
 import pytest
 
-from services.accounts import demo as accounts_demo
-from services.loyalty import demo
+from demo import accounts as accounts_demo
+from demo import loyalty as demo
 from services.loyalty.models import Account, EarningRule, Entry, Redemption, Reward
 from services.loyalty.selectors import ledger_audit
 

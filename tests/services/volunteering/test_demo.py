@@ -2,7 +2,7 @@ import io
 
 import pytest
 
-from services.volunteering import demo
+from demo import volunteering as demo
 from services.volunteering.models import Mission, Signup
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,7 @@ def test_demo_skips_quietly_without_the_accounts_demo():
 
 
 def test_demo_builds_on_the_accounts_demo_and_loads_again():
-    from services.accounts import demo as accounts_demo
+    from demo import accounts as accounts_demo
 
     accounts_demo.seed(out=io.StringIO())
     demo.seed(out=io.StringIO())

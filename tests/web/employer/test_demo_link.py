@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import Client
 
-from notifications import demo
+from demo import notifications as demo
 from tests.factories import EmployerMemberFactory
 
 pytestmark = pytest.mark.django_db

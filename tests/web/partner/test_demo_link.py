@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import Client
 
-from services.accounts import demo as accounts_demo
-from services.loyalty import demo
+from demo import accounts as accounts_demo
+from demo import loyalty as demo
 from services.loyalty.models import Partner, PartnerMember, Redemption
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,8 @@ when the accounts demo (landlord "iaa") is not loaded.
 from django.conf import settings
 
 from services.accounts.models import Landlord, Staff, Tenant
-
-from . import actions, partners
-from .models import EarningRule, Partner, PartnerMember, Redemption, Reward, Rule
+from services.loyalty import actions, partners
+from services.loyalty.models import EarningRule, Partner, PartnerMember, Redemption, Reward, Rule
 
 RULES = {
     Rule.VOLUNTEER_ATTENDANCE: (10, 300, EarningRule.Period.MONTH),

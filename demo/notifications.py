@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from .email import magic_link
-from .kinds import ANNOUNCEMENT, PASSWORD_CHANGED
-from .models import Device, Notification
-from .services import notify
+from notifications.email import magic_link
+from notifications.kinds import ANNOUNCEMENT, PASSWORD_CHANGED
+from notifications.models import Device, Notification
+from notifications.services import notify
 
 if TYPE_CHECKING:  # accounts is above notifications: its types only
     from services.accounts.models import User

@@ -13,9 +13,8 @@ from django.utils import timezone
 from services.accounts.models import Landlord, Residence, Staff, Tenant
 from services.core import clock
 from services.core.errors import DomainError
-
-from . import actions
-from .models import Mission, Signup, Slot
+from services.volunteering import actions
+from services.volunteering.models import Mission, Signup, Slot
 
 MISSIONS = (
     {

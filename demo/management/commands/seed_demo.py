@@ -1,19 +1,13 @@
 """Believable demo data for every area, idempotent: `make run` always shows the whole product."""
 
-import importlib
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from demo import accounts, jobs, loyalty, notifications, volunteering
+
 # Each area's demo module has `seed(*, out) -> None`, safe to run again; order matters.
-DEMO_MODULES = (
-    "services.accounts.demo",
-    "notifications.demo",
-    "services.jobs.demo",
-    "services.volunteering.demo",
-    "services.loyalty.demo",
-)
+DEMO_MODULES = (accounts, notifications, jobs, volunteering, loyalty)
 
 
 class Command(BaseCommand):
@@ -33,13 +27,7 @@ class Command(BaseCommand):
                 "Refusing to load public demo logins on production settings "
                 "(use --allow-production on a demo server)."
             )
-        for name in DEMO_MODULES:
-            try:
-                module = importlib.import_module(name)
-            except ModuleNotFoundError as exc:
-                if exc.name == name:
-                    continue
-                raise
+        for demo in DEMO_MODULES:
             with transaction.atomic():
-                module.seed(out=self.stdout)
+                demo.seed(out=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))

@@ -16,11 +16,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 
-from services.core import clock
-from services.core.admin import ensure_landlord_staff_group
-
-from . import codes, employers
-from .models import (
+from services.accounts import codes, employers
+from services.accounts.models import (
     Employer,
     EmployerInvitation,
     EmployerMember,
@@ -32,6 +29,8 @@ from .models import (
     Tenant,
     User,
 )
+from services.core import clock
+from services.core.admin import ensure_landlord_staff_group
 
 DEMO_PASSWORD = "Voisinage-demo-2026"
 DEMO_DOMAIN = "demo.voisinage.test"

@@ -8,9 +8,8 @@ from django.db import transaction
 
 from services.accounts.models import Employer, Landlord, Staff, Tenant
 from services.core import clock
-
-from . import actions
-from .models import JobProfile, Match, Offer
+from services.jobs import actions
+from services.jobs.models import JobProfile, Match, Offer
 
 # (employer, title, ROME code, contract, hours/week, skills, licence, monthly salary cents)
 OFFERS = (
