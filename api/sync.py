@@ -17,13 +17,19 @@ from urllib import parse
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from api.filters import InvalidUpdatedSince, parse_updated_since
 from api.pagination import invalid_cursor
+from api.schema import ErrorOutput
 from services.core import clock
 from services.core import sync as core_sync
 from services.core.errors import invalid
@@ -191,3 +197,15 @@ def list_schema(row: type[serializers.Serializer], *, name: str):
         serializers=[page, sync_page(row, name=name)],
         resource_type_field_name=None,
     )
+
+
+GONE = OpenApiResponse(
+    ErrorOutput,
+    description="`sync_expired`: `updated_since` or the cursor is older than the 90 days "
+    "tombstones are kept; drop the list and sync again from scratch.",
+)
+
+
+def responses(page) -> dict:
+    """A sync list's documented answers: its page, and the 410 past the horizon."""
+    return {200: page, 410: GONE}

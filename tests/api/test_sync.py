@@ -347,7 +347,10 @@ def test_beyond_the_horizon_is_a_410_and_hostile_values_a_400(world, url):
         (now + datetime.timedelta(hours=1)).isoformat(),  # ahead of the server's clock
     ):
         response = client.get(url, {"updated_since": value})
-        assert (response.status_code, response.json()["code"]) == (400, "invalid_updated_since")
+        assert response.status_code == 400, value
+        # Missions and sign-ups check all their filters at once (the code is `invalid` there).
+        assert response.json()["code"] in ("invalid_updated_since", "invalid")
+        assert "updated_since" in response.json()["fields"]
     for cursor in ("x", "%%%", urlsafe_b64encode(b"t=1&c=2&p=3").decode(), "\x00"):
         response = client.get(url, {"sync": "true", "cursor": cursor})
         assert (response.status_code, response.json().get("code")) == (400, "invalid_cursor"), (

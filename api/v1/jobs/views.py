@@ -198,15 +198,17 @@ class JobsOfferViewSet(
             OpenApiParameter("page_size", int),
             *sync.SYNC_PARAMETERS,
         ],
-        responses=PolymorphicProxySerializer(
-            component_name="JobsOfferListOutput",
-            serializers=[
-                JobsOfferPageOutput,
-                JobsOfferFeedPageOutput,
-                sync.sync_page(JobsOfferOutput, name="JobsOffers"),
-                sync.sync_page(JobsOfferFeedOutput, name="JobsOfferFeed"),
-            ],
-            resource_type_field_name=None,
+        responses=sync.responses(
+            PolymorphicProxySerializer(
+                component_name="JobsOfferListOutput",
+                serializers=[
+                    JobsOfferPageOutput,
+                    JobsOfferFeedPageOutput,
+                    sync.sync_page(JobsOfferOutput, name="JobsOffers"),
+                    sync.sync_page(JobsOfferFeedOutput, name="JobsOfferFeed"),
+                ],
+                resource_type_field_name=None,
+            )
         ),
         description=(
             "Tenants: published offers for me, best first, each as "
@@ -381,7 +383,7 @@ class JobsMatchViewSet(
             OpenApiParameter("offer", OpenApiTypes.UUID, description="only this offer's"),
             *sync.SYNC_PARAMETERS,
         ],
-        responses=sync.list_schema(JobsMatchOutput, name="JobsMatches"),
+        responses=sync.responses(sync.list_schema(JobsMatchOutput, name="JobsMatches")),
     )
     def list(self, request, *args, **kwargs):
         if sync.requested(request):

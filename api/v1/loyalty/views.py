@@ -101,7 +101,7 @@ class EntryViewSet(UUIDLookup, mixins.ListModelMixin, viewsets.GenericViewSet):
             OpenApiParameter("tenant", OpenApiTypes.UUID, description="Staff only."),
             *sync.SYNC_PARAMETERS,
         ],
-        responses=sync.list_schema(s.LoyaltyEntryOutput, name="LoyaltyEntries"),
+        responses=sync.responses(sync.list_schema(s.LoyaltyEntryOutput, name="LoyaltyEntries")),
     )
     def list(self, request, *args, **kwargs):
         if sync.requested(request):
@@ -138,7 +138,7 @@ class RewardViewSet(
 
     @extend_schema(
         parameters=sync.SYNC_PARAMETERS,
-        responses=sync.list_schema(s.LoyaltyRewardOutput, name="LoyaltyRewards"),
+        responses=sync.responses(sync.list_schema(s.LoyaltyRewardOutput, name="LoyaltyRewards")),
     )
     def list(self, request, *args, **kwargs):
         if sync.requested(request):
@@ -244,7 +244,9 @@ class RedemptionViewSet(
 
     @extend_schema(
         parameters=sync.SYNC_PARAMETERS,
-        responses=sync.list_schema(s.LoyaltyRedemptionOutput, name="LoyaltyRedemptions"),
+        responses=sync.responses(
+            sync.list_schema(s.LoyaltyRedemptionOutput, name="LoyaltyRedemptions")
+        ),
     )
     def list(self, request, *args, **kwargs):
         if sync.requested(request):

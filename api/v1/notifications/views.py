@@ -114,7 +114,9 @@ class NotificationViewSet(
 
     @extend_schema(
         parameters=sync.SYNC_PARAMETERS,
-        responses=sync.list_schema(NotificationsNotificationOutput, name="NotificationsInbox"),
+        responses=sync.responses(
+            sync.list_schema(NotificationsNotificationOutput, name="NotificationsInbox")
+        ),
     )
     def list(self, request, *args, **kwargs):
         if sync.requested(request):

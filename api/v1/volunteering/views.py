@@ -94,10 +94,14 @@ class MissionViewSet(
 
     @extend_schema(
         parameters=MISSION_FILTERS,
-        responses=sync.list_schema(s.VolunteeringMissionOutput, name="VolunteeringMissions"),
+        responses=sync.responses(
+            sync.list_schema(s.VolunteeringMissionOutput, name="VolunteeringMissions")
+        ),
     )
     def list(self, request, *args, **kwargs):
         if sync.requested(request):
+            # The filters are checked (a hostile value is a 400) but a walk is the whole list.
+            _parse(s.VolunteeringMissionFilterInput, request.query_params)
             return sync.respond(
                 request,
                 mission_sync_for_user(user=request.user),
@@ -310,10 +314,13 @@ class SignupViewSet(
 
     @extend_schema(
         parameters=SIGNUP_FILTERS,
-        responses=sync.list_schema(s.VolunteeringSignupOutput, name="VolunteeringSignups"),
+        responses=sync.responses(
+            sync.list_schema(s.VolunteeringSignupOutput, name="VolunteeringSignups")
+        ),
     )
     def list(self, request, *args, **kwargs):
         if sync.requested(request):
+            _parse(s.VolunteeringSignupFilterInput, request.query_params)  # a 400 if hostile
             return sync.respond(
                 request,
                 signup_sync_for_user(user=request.user),
