@@ -9,6 +9,7 @@ from django.conf import settings
 
 from services.jobs import selectors
 from services.jobs.models import Offer
+from tests.factories.jobs import ensure_rome_reference
 from tests.web.browser import screenshot
 
 from .conftest import signed_in
@@ -35,6 +36,7 @@ def _member_session(page, live_server, user) -> None:
 
 
 def test_member_creates_and_publishes_an_offer_with_the_rome_search(page, live_server, companies):
+    ensure_rome_reference()  # a transactional test before this one may have flushed it
     _member_session(page, live_server, companies.member_a)
     page.goto("/espace/offres/")
     assert page.get_by_text("1 candidat proposé").is_visible()

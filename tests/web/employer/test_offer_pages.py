@@ -10,13 +10,23 @@ from services.accounts.models import PartnerAccess
 from services.jobs import selectors
 from services.jobs.models import Match, Offer
 from tests.factories import EmployerMemberFactory, LandlordFactory, ResidenceFactory, TenantFactory
-from tests.factories.jobs import JobProfileFactory, MatchFactory, OfferFactory
+from tests.factories.jobs import (
+    JobProfileFactory,
+    MatchFactory,
+    OfferFactory,
+    ensure_rome_reference,
+)
 
 from .conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
 NEW = "/espace/offres/nouvelle/"
+
+
+@pytest.fixture(autouse=True)
+def _rome_reference(db):
+    ensure_rome_reference()  # the titles these forms pick (a transactional test may flush it)
 
 
 def _page(offer) -> str:
