@@ -71,7 +71,7 @@ def test_unknown_path_is_a_json_404(world):
 
 
 def test_wrong_method_is_405(world):
-    response = client_for(world.tenant_a.user).delete("/api/v1/me/")
+    response = client_for(world.tenant_a.user).put("/api/v1/me/", {}, format="json")
     assert response.status_code == 405
     assert _shape(response)["code"] == "method_not_allowed"
 

@@ -47,7 +47,7 @@ def test_staff_erase_on_a_written_request_logged_with_who_and_when(client, world
     assert Erasure.objects.count() == 1
     world.tenant_a.refresh_from_db()
     page = client.get(_url(world.tenant_a))  # reached from the tenancy page: it says so
-    assert page.status_code == 200 and "already been erased" in page.content.decode()
+    assert page.status_code == 200 and "Ce compte a déjà été effacé." in page.content.decode()
 
 
 def test_without_the_confirmation_nothing_is_erased_and_the_reference_is_kept(client, world):
