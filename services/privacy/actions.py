@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
@@ -59,12 +59,20 @@ def is_erased(user: User) -> bool:
 # --- Export ------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def export_request(*, user: User) -> ExportRequest:
     """Ask for a background export; its file is built by the task `privacy.export_build`
-    after commit. A request still being prepared is returned rather than doubled."""
+    after commit. A request still being prepared is returned rather than doubled (a
+    database constraint decides between two asked at the same instant)."""
     if not policies.can_export(actor=user):
         raise CannotExport()
+    try:
+        return _export_request_create(user=user)
+    except IntegrityError:  # asked at the same instant: that one is being built (or is)
+        return ExportRequest.objects.filter(user=user).order_by("-created_at", "-id").first()
+
+
+@transaction.atomic
+def _export_request_create(*, user: User) -> ExportRequest:
     pending = ExportRequest.objects.filter(user=user, status=ExportRequest.Status.PENDING).first()
     if pending is not None:
         return pending
@@ -141,6 +149,14 @@ def tenant_erase(*, actor: User, tenant: Tenant, request_reference: str) -> Eras
         actor=actor,
         request_reference=request_reference.strip()[:200],
     )
+
+
+def erased_vouchers_cancel(*, tenant: Tenant) -> None:
+    """A voucher issued to a pseudonym (a redemption in flight at the instant of the
+    erasure) is cancelled by the next retention run."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=tenant.user_id)
+        _cancel_vouchers(tenant=tenant, user=user, now=clock.now())
 
 
 def tenant_erase_for_retention(*, tenant: Tenant) -> Erasure:
@@ -258,6 +274,10 @@ def _erase_household(*, tenant: Tenant) -> None:
     except LookupError:
         return
     invitation.objects.filter(invited_by=tenant).update(email="")
+    # A code the erased holder gave and nobody used yet dies with the account.
+    invitation.objects.filter(
+        invited_by=tenant, accepted_at__isnull=True, cancelled_at__isnull=True
+    ).update(cancelled_at=clock.now())
     invitation.objects.filter(accepted_by=tenant).update(email="")
 
 

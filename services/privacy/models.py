@@ -30,6 +30,14 @@ class ExportRequest(PublicModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            # One export in preparation per person: asking twice at once builds it once.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status="pending"),
+                name="privacy_one_pending_export",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"export {self.public_id} ({self.status})"

@@ -5,7 +5,9 @@
 - a CV is deleted once its tenant has had no open match and no new CV for
   PRIVACY_CV_IDLE_DAYS;
 - a line of "who saw my revealed profile" is deleted PRIVACY_VIEW_LOG_DAYS after the view;
-- an export's file is deleted when its link expires.
+- an export's file is deleted when its link expires;
+- a voucher issued to an erased account (a redemption in flight at the instant of the
+  erasure) is cancelled.
 
 Activity: the latest of the account's creation, a sign-in or a token refresh (every one
 issues a refresh token, whose row keeps its date) and a device seen by the app.
@@ -153,6 +155,20 @@ def expired_exports_delete(now: datetime, report: RetentionReport) -> None:
     report.failed += loop.failed
 
 
+def erased_vouchers_cancel(now: datetime, report: RetentionReport) -> None:
+    from services.loyalty.models import Redemption
+
+    tenants = Tenant.objects.filter(
+        user__email__endswith="@" + actions.ERASED_DOMAIN,
+        pk__in=Redemption.objects.filter(status=Redemption.Status.ISSUED).values("tenant"),
+    )
+    loop = periodic.Loop(TASK)
+    for tenant in tenants.order_by("pk"):
+        with loop.item(tenant.pk):
+            actions.erased_vouchers_cancel(tenant=tenant)
+    report.failed += loop.failed
+
+
 def retention_run() -> RetentionReport:
     """Every retention rule, once (safe to run twice: what is done is not done again)."""
     now = clock.now()
@@ -161,4 +177,5 @@ def retention_run() -> RetentionReport:
     idle_cvs_delete(now, report)
     expired_exports_delete(now, report)
     inactive_accounts_process(now, report)
+    erased_vouchers_cancel(now, report)
     return report

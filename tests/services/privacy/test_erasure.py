@@ -166,3 +166,23 @@ def test_who_may_not_erase_erases_nothing(world, person, who):
         actions.tenant_erase(actor=actor, tenant=person.tenant, request_reference="x")
 
     assert User.objects.get(pk=person.tenant.user.pk).email == person.email
+
+
+def test_a_voucher_issued_to_the_pseudonym_is_cancelled_by_the_next_retention_run(world):
+    """A redemption in flight at the instant of the erasure (its request authenticated just
+    before) can still issue a voucher: the nightly retention run cancels it."""
+    from services.loyalty.actions import reward_redeem
+    from services.privacy import tasks
+    from tests.factories.loyalty import RewardFactory, give_points
+
+    tenant = world.tenant_a
+    give_points(tenant, 200)
+    staff = StaffFactory(landlord=world.landlord_a, role="admin")
+    actions.tenant_erase(actor=staff.user, tenant=tenant, request_reference="lettre")
+    late = reward_redeem(tenant=tenant, reward=RewardFactory(landlord=world.landlord_a))
+
+    tasks.retention_run()
+
+    late.refresh_from_db()
+    assert late.status == "cancelled"
+    assert ledger_audit() == []
