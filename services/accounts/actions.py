@@ -321,12 +321,28 @@ def _code_attempts(client_key: str):
         raise ActivationThrottled(extra={"retry_after": reached.retry_after}) from None
 
 
+def _waiting_invitee(user: User) -> bool:
+    """An account an employer invitation made for an address and nobody completed (no
+    password, no company): it holds nothing, and must not keep the address from its owner."""
+    return (
+        user.role == User.Role.EMPLOYER
+        and user.is_active
+        and user.last_login is None
+        and not user.has_usable_password()
+        and not hasattr(user, "employer_member")
+        and not hasattr(user, "loyalty_partner_member")
+    )
+
+
 def _new_user(*, email: str, password: str, role: str, **fields) -> User:
     email = normalize_email(email)
-    if User.objects.filter(email=email).exists():
+    existing = User.objects.select_for_update().filter(email=email).first()
+    if existing is not None and not _waiting_invitee(existing):
         raise EmailTaken(fields={"email": [str(EmailTaken.default_message)]})
     user = User(email=email, role=role, **fields)
     _password_errors(password, user)
+    if existing is not None:
+        existing.delete()  # the person's own sign-up wins; the invitation can't be accepted
     user.set_password(password)
     try:
         with transaction.atomic():

@@ -247,8 +247,14 @@ def colleague_invitation_write(
 ) -> EmployerInvitation:
     """The invitation and its e-mail, after the limit was counted (the demo calls it too)."""
     employer = Employer.objects.get(pk=member.employer_id)
-    user = _invitee(address, employer)
-    if member_of(user) is not None:
+    try:
+        user = _invitee(address, employer)
+    except EmailInUse:
+        # A tenant's, staff's or another company's address: answered like any other (a
+        # member must not learn who is a tenant), recorded, and sent nowhere; it cannot be
+        # accepted (`invitation_accept` refuses an account of another kind).
+        user = None
+    if user is not None and member_of(user) is not None:
         raise AlreadyMember(fields={"email": [str(AlreadyMember.default_message)]})
     invitation = EmployerInvitation.objects.create(
         employer=employer,
@@ -259,6 +265,8 @@ def colleague_invitation_write(
         code_hash=codes.hash_code(codes.new_code()),
         expires_at=clock.now() + timedelta(days=settings.EMPLOYER_INVITATION_TTL_DAYS),
     )
+    if user is None:
+        return invitation
     notify(
         recipients=[user],
         kind=COLLEAGUE_INVITATION,

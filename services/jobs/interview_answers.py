@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from notifications.services import notify
+from services.accounts import tenancy_end
 from services.accounts.models import User
 from services.core import clock
 from services.core.errors import conflict, invalid, not_allowed
@@ -57,6 +58,7 @@ def match_interview_answer(
         locked = workflow._lock_match(match.pk)
         if actor_kind(actor=user, match=locked) != workflow.TENANT:
             raise InterviewAnswerNotAllowed()
+        tenancy_end.require_active(locked.tenant, purpose=tenancy_end.JOBS)
         if expected_state is not None and locked.state != expected_state:
             raise workflow.StaleState(extra={"state": locked.state})
         if locked.state != Match.State.INTERVIEW or locked.interview_at is None:

@@ -533,6 +533,8 @@ class HouseholdJoinView(AnonymousView):
 
 def _household_body(tenant) -> dict:
     members = households.members_of(tenant.tenancy)
+    if tenant.left_at is not None:  # removed: no longer shown who lives there (or joins)
+        members = members.none()
     return s.AccountsHouseholdOutput(
         {
             "is_holder": tenant.is_holder,

@@ -194,10 +194,10 @@ def test_a_member_cannot_grant_a_landlords_access(companies):
 
 def test_the_invitation_form_shows_the_refusal_beside_the_field(companies):
     client = signed_in(companies.member_a)
-    page = client.post("/espace/equipe/", {"email": companies.member_b.email})
+    page = client.post("/espace/equipe/", {"email": companies.member_a.email})  # a member
     assert page.status_code == 200
     html = page.content.decode()
-    assert 'id="id_email_error"' in html and companies.member_b.email in html
+    assert 'id="id_email_error"' in html and companies.member_a.email in html
     bad = client.post("/espace/equipe/", {"email": "pas-une-adresse"}).content.decode()
     assert 'id="id_email_error"' in bad
 

@@ -1,0 +1,187 @@
+"""Hostile clients against what was added on 2026-12-01: employer invitations and pages,
+households, moving out, privacy (export, erasure) and interview answers.
+
+Each test is one way around a rule that worked before its fix."""
+
+import datetime
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from services.accounts import employers, households
+from services.accounts.models import EmployerInvitation, Tenancy, User
+from services.jobs.models import Match
+from services.privacy import actions as privacy
+from tests.conftest import client_for
+from tests.factories import EmployerFactory, EmployerMemberFactory
+from tests.factories.jobs import JobProfileFactory, MatchFactory, OfferFactory
+from tests.web.employer.conftest import signed_in
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "Un-Mot-De-Passe-Solide-42"
+JOIN = "/api/v1/auth/household/join/"
+INVITATIONS = "/api/v1/me/household/invitations/"
+HOUSEHOLD = "/api/v1/me/household/"
+
+
+# --------------------------------------------------------------------------- employers
+
+
+def test_a_colleague_invitation_does_not_tell_a_member_who_is_a_tenant(world):
+    """A member typing any address in "invite a colleague" must not learn that it belongs to
+    a tenant (being a social landlord's tenant is what the product keeps from employers
+    until the staff introduce them): the tenant's address answers like an unknown one."""
+    client = signed_in(world.employer_member.user)
+    unknown = client.post("/espace/equipe/", {"email": "personne@example.org"})
+    tenant = client.post("/espace/equipe/", {"email": world.tenant_b.user.email})
+    assert unknown.status_code == 302
+    assert tenant.status_code == unknown.status_code
+    # Nothing reaches the tenant's mailbox, nothing changes on their account.
+    assert not [m for m in mail.outbox if world.tenant_b.user.email in m.to]
+    world.tenant_b.user.refresh_from_db()
+    assert world.tenant_b.user.role == User.Role.TENANT
+
+
+def test_another_companys_member_is_not_revealed_either(world):
+    other = EmployerMemberFactory(employer=EmployerFactory(landlords=[world.landlord_b])).user
+    client = signed_in(world.employer_member.user)
+    response = client.post("/espace/equipe/", {"email": other.email})
+    assert response.status_code == 302
+
+
+def test_an_invitation_to_a_tenants_address_cannot_be_accepted(world):
+    invitation = employers.colleague_invite(
+        actor=world.employer_member.user, email=world.tenant_b.user.email
+    )
+    token = employers.invitation_token(invitation.public_id)
+    with pytest.raises(employers.InvitationInvalid):
+        employers.invitation_accept(
+            token=token, first_name="Eve", last_name="Hostile", password=PASSWORD
+        )
+    world.tenant_b.user.refresh_from_db()
+    assert not hasattr(world.tenant_b.user, "employer_member")
+
+
+def test_a_colleague_invitation_does_not_squat_a_future_tenants_address(world, api_client):
+    """A member invites an address nobody uses yet (the invitation makes an account without
+    a password): the person it belongs to must still be able to join their household."""
+    victim = "voisine@example.org"
+    employers.colleague_invite(actor=world.employer_member.user, email=victim)
+    code = client_for(world.tenant_a.user).post(INVITATIONS, {}, format="json").json()["code"]
+    joined = api_client.post(
+        JOIN,
+        {
+            "invitation_code": code,
+            "email": victim,
+            "password": PASSWORD,
+            "first_name": "Inès",
+            "last_name": "Voisine",
+            "confirm_adult": True,
+        },
+        format="json",
+        REMOTE_ADDR="198.51.100.77",
+    )
+    assert joined.status_code == 201, joined.content
+    user = User.objects.get(email=victim)
+    assert user.role == User.Role.TENANT and user.tenant.tenancy_id == world.tenant_a.tenancy_id
+    # The pending invitation dies with the account it waited for.
+    invitation = EmployerInvitation.objects.get(email=victim)
+    with pytest.raises(employers.InvitationInvalid):
+        employers.invitation_accept(
+            token=employers.invitation_token(invitation.public_id),
+            first_name="Eve",
+            last_name="Hostile",
+            password=PASSWORD,
+        )
+
+
+# --------------------------------------------------------------------------- households
+
+
+def _join(api_client, holder, email):
+    code = client_for(holder.user).post(INVITATIONS, {}, format="json").json()["code"]
+    response = api_client.post(
+        JOIN,
+        {
+            "invitation_code": code,
+            "email": email,
+            "password": PASSWORD,
+            "first_name": email.split("@")[0].capitalize(),
+            "last_name": "Martin",
+            "confirm_adult": True,
+        },
+        format="json",
+        REMOTE_ADDR="198.51.100.78",
+    )
+    assert response.status_code == 201, response.content
+    return User.objects.get(email=email).tenant
+
+
+def test_a_removed_member_no_longer_sees_who_lives_in_the_household(world, api_client):
+    """The holder removed a member (e.g. after a separation): during their read-only days
+    they keep their own data, not a view of the household and of who joins it after them."""
+    holder = world.tenant_a
+    removed = _join(api_client, holder, "ancien@example.org")
+    households.household_member_remove(tenant=holder, member_id=removed.public_id)
+    _join(api_client, holder, "nouvelle@example.org")
+
+    response = client_for(removed.user).get(HOUSEHOLD)
+    assert response.status_code == 200
+    names = [m["first_name"] for m in response.json()["members"]]
+    assert "Nouvelle" not in names
+    assert holder.user.first_name not in names
+
+
+def test_an_erased_holders_waiting_invitations_die_with_the_account(world, api_client):
+    holder = world.tenant_a
+    code = client_for(holder.user).post(INVITATIONS, {}, format="json").json()["code"]
+    privacy.tenant_erase(actor=world.staff_a.user, tenant=holder, request_reference="lettre")
+    world.staff_a.refresh_from_db()
+    response = api_client.post(
+        JOIN,
+        {
+            "invitation_code": code,
+            "email": "tardif@example.org",
+            "password": PASSWORD,
+            "first_name": "Tardif",
+            "last_name": "Martin",
+            "confirm_adult": True,
+        },
+        format="json",
+        REMOTE_ADDR="198.51.100.79",
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "invalid_invitation_code"
+
+
+# --------------------------------------------------------------------------- moving out
+
+
+def test_a_tenant_whose_tenancy_ended_cannot_answer_an_interview(world):
+    """The tenancy ended yesterday and the nightly task has not closed the match yet: the
+    interview answer is a job write like the others (403 tenancy_ended)."""
+    tenant = world.tenant_a
+    JobProfileFactory(tenant=tenant)
+    offer = OfferFactory(employer=world.employer_a)
+    match = MatchFactory(
+        tenant=tenant,
+        offer=offer,
+        state=Match.State.INTERVIEW,
+        interview_at=timezone.now() + timedelta(days=3),
+    )
+    Tenancy.objects.filter(pk=tenant.tenancy_id).update(
+        start_date=datetime.date(2020, 1, 1),
+        end_date=timezone.localdate() - timedelta(days=1),
+    )
+    response = client_for(tenant.user).post(
+        f"/api/v1/jobs/matches/{match.public_id}/interview-answer/",
+        {"answer": "accepted"},
+        format="json",
+    )
+    assert response.status_code == 403, response.content
+    assert response.json()["code"] == "tenancy_ended"
+    match.refresh_from_db()
+    assert match.interview_answer == ""
