@@ -274,8 +274,8 @@ def membership_end(*, tenant_id: int) -> bool:
 
 def account_close(*, tenant: Tenant) -> bool:
     """Close a former member's account once their read access is over: deactivated, every
-    session ended, kept job matches closed. Points left in the ledger expire with it (the
-    loyalty receiver); vouchers already issued keep their own expiry date."""
+    session ended, its devices switched off, kept job matches closed. Points left stay in
+    the ledger and expire on their lots' own dates; vouchers keep their own expiry."""
     return _close(tenant.pk)
 
 
@@ -293,7 +293,18 @@ def _close(tenant_id: int) -> bool:
     user.is_active = False
     user.save(update_fields=["is_active", "updated_at"])
     sessions_end_all(user=user)
+    _devices_off(user)
     return True
+
+
+def _devices_off(user: User) -> None:
+    """Nothing more reaches the closed account's phones (a late points-expiry warning)."""
+    from notifications.devices import devices_deactivate
+    from notifications.models import Device
+
+    ids = list(Device.objects.filter(user=user, is_active=True).values_list("pk", flat=True))
+    if ids:
+        devices_deactivate(device_ids=ids, reason=Device.Reason.LOGOUT)
 
 
 def tenancies_moving_out() -> MovingOutReport:

@@ -21,6 +21,7 @@ from tests.conftest import client_for
 from tests.factories import StaffFactory, TenantFactory
 from tests.factories.jobs import MatchFactory
 from tests.factories.loyalty import RewardFactory
+from tests.factories.notifications import DeviceFactory
 from tests.factories.volunteering import SlotFactory
 
 pytestmark = pytest.mark.django_db
@@ -119,6 +120,7 @@ def test_told_thirty_days_before_once(household):
 
 def test_the_member_is_read_only_then_closed_on_day_91(household, api_client):
     holder, member = household
+    phone = DeviceFactory(user=member.user)
     with at(D + days(1)):
         report = moving_out()
         assert report["ended"] == 2 and report["closed"] == 0
@@ -131,6 +133,8 @@ def test_the_member_is_read_only_then_closed_on_day_91(household, api_client):
         access = {t.pk: client_for(t.user) for t in (holder, member)}
         assert moving_out()["closed"] == 2
         assert moving_out()["closed"] == 0
+        phone.refresh_from_db()
+        assert not phone.is_active  # nothing more reaches the closed account's phone
         for tenant in (holder, member):
             tenant.user.refresh_from_db()
             assert not tenant.user.is_active
