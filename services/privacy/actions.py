@@ -273,6 +273,10 @@ def _erase_household(*, tenant: Tenant) -> None:
         invitation = apps.get_model("accounts", "HouseholdInvitation")
     except LookupError:
         return
+    # The codes it gave and nobody used yet die with the account.
+    invitation.objects.filter(
+        invited_by=tenant, accepted_at__isnull=True, cancelled_at__isnull=True
+    ).update(cancelled_at=clock.now())
     invitation.objects.filter(invited_by=tenant).update(email="")
     # A code the erased holder gave and nobody used yet dies with the account.
     invitation.objects.filter(

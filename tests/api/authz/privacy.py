@@ -21,4 +21,3 @@ EXPECTATIONS = {
         make=_export, expect=allow("tenant_a", hidden=("tenant_a2", "tenant_b"))
     ),
 }
-

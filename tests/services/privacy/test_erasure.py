@@ -94,6 +94,10 @@ def test_erasure_leaves_no_trace_of_the_person_and_the_ledger_balances(
     assert not Redemption.objects.filter(tenant=person.tenant, status="issued").exists()
     assert not Device.objects.filter(user=user).exists()
     assert not Delivery.objects.filter(notification__recipient=user).exists()
+    # The household codes it gave and nobody used die with it.
+    invitations = apps.get_model("accounts", "HouseholdInvitation").objects
+    assert invitations.filter(invited_by=person.tenant).exists()
+    assert not invitations.filter(invited_by=person.tenant, cancelled_at__isnull=True).exists()
     # The log says when and how, and links to nobody.
     erasure = Erasure.objects.get()
     assert (erasure.origin, erasure.erased_by, erasure.landlord) == (
