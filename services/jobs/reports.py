@@ -155,6 +155,8 @@ def employer_search_for_user(*, user: User, q: str = "") -> QuerySet[Employer]:
 
 def rome_title(*, code: str) -> dict | None:
     """One ROME job title by its code, shaped like a `selectors.rome_search` result."""
+    if "\x00" in (code or ""):  # no title has one, and PostgreSQL refuses it
+        return None
     appellation = RomeAppellation.objects.select_related("rome").filter(code=code).first()
     if appellation is None:
         return None

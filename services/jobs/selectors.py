@@ -43,6 +43,7 @@ UnknownLandlord = invalid("unknown_landlord", _("Unknown landlord."))
 
 def rome_search(*, q: str, limit: int = 20) -> list[dict]:
     """Families whose code or label match, then job titles; accent- and case-insensitive."""
+    q = (q or "").replace("\x00", "")  # PostgreSQL refuses NUL in a text parameter
     needle = normalize_text(q)
     if not needle:
         return []

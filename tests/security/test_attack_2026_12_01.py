@@ -185,3 +185,20 @@ def test_a_tenant_whose_tenancy_ended_cannot_answer_an_interview(world):
     assert response.json()["code"] == "tenancy_ended"
     match.refresh_from_db()
     assert match.interview_answer == ""
+
+
+# --------------------------------------------------------------------------- absurd values
+
+
+def test_a_nul_byte_in_the_rome_search_is_not_a_500(world):
+    """On PostgreSQL a NUL in a text parameter raised (500) from the member's ROME search
+    as you type and from the offer form's chosen title (SQLite accepts it: run this test
+    with DATABASE_URL on PostgreSQL to see it fail before the fix)."""
+    client = signed_in(world.employer_member.user)
+    assert client.get("/espace/offres/metiers/?q=ab%00cd").status_code == 200
+    assert client.get("/espace/offres/metiers/?rome_search=K2%00204").status_code == 200
+    form = client.post(
+        "/espace/offres/nouvelle/",
+        {"rome_lookup": "1", "rome_search": "K22\x0004", "appellation": "1\x002"},
+    )
+    assert form.status_code == 200
