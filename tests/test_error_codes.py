@@ -1,6 +1,7 @@
 """docs/errors.md lists every error code the domain declares, with its HTTP status: the
 apps switch on `code`, so a new one must be written down (and one code keeps one status)."""
 
+import ast
 import importlib
 import pkgutil
 import re
@@ -12,7 +13,9 @@ from django.utils import translation
 from api.exceptions import INTERFACE_CODES
 from services.core import errors
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "errors.md"
+HELPERS = {"invalid", "conflict", "not_allowed", "not_found", "not_authenticated", "unprocessable"}
 ROW = re.compile(r"^\| `([a-z0-9_]+)` \| (\d{3}) \|", re.MULTILINE)
 
 
@@ -62,3 +65,27 @@ def test_a_code_cannot_come_back_with_another_status():
     with pytest.raises(errors.CodeReused):
         errors.conflict("zz_probe_code", "probe")
     del errors.DECLARED["zz_probe_code"]
+
+
+def test_errors_are_declared_at_module_level():
+    """A code declared inside a function exists only once that line runs: the list above
+    would miss it. Declare it beside the function, at module level."""
+    inside = []
+    for package in ("services", "notifications", "api", "web"):
+        for path in (ROOT / package).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            tree = ast.parse(path.read_text())
+            for function in ast.walk(tree):
+                if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                for node in ast.walk(function):
+                    if (
+                        isinstance(node, ast.Call)
+                        and isinstance(node.func, ast.Name)
+                        and node.func.id in HELPERS
+                        and node.args
+                        and isinstance(node.args[0], ast.Constant)
+                    ):
+                        inside.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not inside, f"error codes declared inside functions: {inside}"

@@ -9,11 +9,26 @@ from __future__ import annotations
 
 from typing import Any
 
+# Every code an error class declares, with its status: one code means one thing, so it may
+# be declared in several places (each area's "not_cancellable") but always with the same
+# status. docs/errors.md lists them all (tests/test_error_codes.py checks it).
+DECLARED: dict[str, tuple[int, Any]] = {}  # code -> (status, the first message declared)
+
+
+class CodeReused(TypeError):
+    """A code declared again with another status: pick another code."""
+
 
 class DomainError(Exception):
     status = 400
     code = "invalid"
     default_message: Any = "Invalid request."
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        known, _message = DECLARED.setdefault(cls.code, (cls.status, cls.default_message))
+        if known != cls.status:
+            raise CodeReused(f"error code {cls.code!r} is already declared with status {known}")
 
     def __init__(self, message: Any = None, *, code: str | None = None, fields=None, extra=None):
         self.message = message if message is not None else self.default_message
@@ -66,20 +81,7 @@ class TooManyRequests(DomainError):
     code = "throttled"
 
 
-# Every code declared through the helpers below, with its status: one code means one thing,
-# so it may be declared in several places (each area's "not_cancellable") but always with
-# the same status. docs/errors.md lists them all (tests/test_error_codes.py checks it).
-DECLARED: dict[str, tuple[int, Any]] = {}  # code -> (status, the first message declared)
-
-
-class CodeReused(TypeError):
-    """A code declared again with another status: pick another code."""
-
-
 def _make(base: type[DomainError], code: str, message: Any) -> type[DomainError]:
-    known, _message = DECLARED.setdefault(code, (base.status, message))
-    if known != base.status:
-        raise CodeReused(f"error code {code!r} is already declared with status {known}")
     name = "".join(part.capitalize() for part in code.split("_"))
     return type(name, (base,), {"code": code, "default_message": message})
 

@@ -17,7 +17,7 @@ from services.core import clock
 from services.core.errors import conflict, invalid, not_allowed
 
 from . import notifications as kinds
-from . import workflow
+from . import transitions
 from .models import Match
 from .policies import actor_kind, profile_of
 
@@ -55,12 +55,12 @@ def match_interview_answer(
             fields={"message": [gettext("At most %(n)d characters.") % {"n": MESSAGE_MAX}]}
         )
     with transaction.atomic():
-        locked = workflow._lock_match(match.pk)
-        if actor_kind(actor=user, match=locked) != workflow.TENANT:
+        locked = transitions._lock_match(match.pk)
+        if actor_kind(actor=user, match=locked) != transitions.TENANT:
             raise InterviewAnswerNotAllowed()
         tenancy_end.require_active(locked.tenant, purpose=tenancy_end.JOBS)
         if expected_state is not None and locked.state != expected_state:
-            raise workflow.StaleState(extra={"state": locked.state})
+            raise transitions.StaleState(extra={"state": locked.state})
         if locked.state != Match.State.INTERVIEW or locked.interview_at is None:
             raise NoInterviewToAnswer(extra={"state": locked.state})
         if locked.interview_at <= clock.now():
@@ -88,7 +88,7 @@ def _tell_the_employer(match: Match) -> None:
     (they may name or give a phone number); otherwise the answer alone."""
     profile = profile_of(match.tenant)
     words = match.interview_answer_message if profile and profile.introduction_consent else ""
-    members = workflow._employer_members(match)
+    members = transitions._employer_members(match)
     for language in sorted({member.language or "fr" for member in members}):
         group = [member for member in members if (member.language or "fr") == language]
         with translation.override(language):
@@ -99,7 +99,7 @@ def _tell_the_employer(match: Match) -> None:
             kind=kinds.INTERVIEW_ANSWERED,
             params={
                 "offer": match.offer.title,
-                "when": workflow._in_language(group[0], match.interview_at),
+                "when": transitions._in_language(group[0], match.interview_at),
                 "answer": answer,
                 "message": said,
             },

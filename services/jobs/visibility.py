@@ -27,7 +27,7 @@ from .policies import (
     profile_of,
     withdraw_reason_shown,
 )
-from .workflow import allowed_targets
+from .transitions import allowed_targets
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from services.accounts import employers as employer_accounts
 from services.accounts.selectors import employer_list_for_user, employer_member_list_for_user
 from services.core import clock
 from services.core.errors import DomainError
-from services.jobs import actions, reports, selectors, workflow
+from services.jobs import actions, reports, selectors, transitions
 from services.jobs.matching import localized_reasons
 from services.jobs.models import Match
 
@@ -303,7 +303,7 @@ def _offer_page(request, offer, *, error=None, status=200):
             rights=reports.offer_rights(user=request.user, offer=offer),
             next_statuses=sorted(actions.OFFER_STATUS_STEPS.get(offer.status, ())),
             counts=[(state, label, counts[state]) for state, label in Match.State.choices],
-            open_matches=sum(counts[state] for state in workflow.OPEN_STATES),
+            open_matches=sum(counts[state] for state in transitions.OPEN_STATES),
             error=error,
         ),
         status=status,
@@ -453,7 +453,7 @@ def match_detail(request, id):
             offer=match.offer,
             reasons=localized_reasons(match.reasons),
             history=selectors.match_transitions(match=match, side="staff"),
-            next_states=workflow.allowed_targets(state=match.state, side="staff"),
+            next_states=transitions.allowed_targets(state=match.state, side="staff"),
         ),
     )
 

@@ -9,7 +9,7 @@ from django.core import mail
 from icalendar import Calendar
 
 from notifications.models import Notification
-from services.jobs import interview_answers, workflow
+from services.jobs import interview_answers, transitions
 from services.jobs.models import JobProfile, Match
 from tests.conftest import client_for
 from tests.factories import EmployerMemberFactory
@@ -129,7 +129,7 @@ def test_another_date_clears_the_answer_and_replaces_the_event(
     mail.outbox.clear()
     later = WHEN + datetime.timedelta(days=1)
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
-        workflow.match_transition(
+        transitions.match_transition(
             match=interview,
             actor=world.employer_member.user,
             to=Match.State.INTERVIEW,

@@ -7,7 +7,7 @@ from django.db import connection, connections
 
 from services.core import clock
 from services.core.errors import DomainError
-from services.jobs import matching, workflow
+from services.jobs import matching, transitions
 from services.jobs.models import Match, MatchTransition
 from tests.factories.jobs import JobProfileFactory, MatchFactory, OfferFactory
 
@@ -28,11 +28,11 @@ def test_two_concurrent_answers_to_one_match_exactly_one_wins(world):
     def answer(to, data):
         try:
             barrier.wait()
-            workflow.match_transition(
+            transitions.match_transition(
                 match=match, actor=employer, to=to, expected_state="proposed", data=data
             )
             outcomes.append(("ok", to))
-        except workflow.StaleState:
+        except transitions.StaleState:
             outcomes.append(("stale", to))
         finally:
             connections.close_all()
@@ -204,7 +204,7 @@ def test_two_concurrent_hires_of_one_tenant_never_deadlock(world):
         ]
 
         def hire(match):
-            return lambda: workflow.match_transition(
+            return lambda: transitions.match_transition(
                 match=match,
                 actor=employer,
                 to="hired",
@@ -234,7 +234,7 @@ def test_a_hire_and_closing_the_offer_at_once_never_deadlock(world):
         hire = matches[-1]
 
         def do_hire(hire=hire):
-            workflow.match_transition(
+            transitions.match_transition(
                 match=hire,
                 actor=employer,
                 to="hired",
@@ -247,4 +247,4 @@ def test_a_hire_and_closing_the_offer_at_once_never_deadlock(world):
 
         outcomes = _race(do_hire, do_close)
         assert all(not o.startswith("error") for o in outcomes), outcomes
-        assert Match.objects.filter(offer=offer, state__in=workflow.OPEN_STATES).count() == 0
+        assert Match.objects.filter(offer=offer, state__in=transitions.OPEN_STATES).count() == 0

@@ -4,7 +4,7 @@ import pytest
 
 from services.core import clock
 from services.core.errors import DomainError
-from services.jobs import actions, workflow
+from services.jobs import actions, transitions
 from services.jobs.models import Match
 from tests.concurrency import run_concurrently
 from tests.factories import TenantFactory
@@ -47,7 +47,7 @@ def test_a_tenants_interest_racing_its_landlord_leaving_leaves_no_open_match(wor
         assert outcomes[0] in ("ok", "offer_not_open"), outcomes
         assert list(offer.target_landlords.all()) == [world.landlord_a]
         open_b = Match.objects.filter(
-            offer=offer, landlord=world.landlord_b, state__in=workflow.OPEN_STATES
+            offer=offer, landlord=world.landlord_b, state__in=transitions.OPEN_STATES
         )
         assert not open_b.exists()
 
@@ -77,7 +77,7 @@ def test_a_hire_and_the_landlord_leaving_at_once_never_deadlock(world):
             _outcome(r)
             for r in run_concurrently(
                 [
-                    lambda hire=hire: workflow.match_transition(
+                    lambda hire=hire: transitions.match_transition(
                         match=hire,
                         actor=employer,
                         to="hired",
@@ -92,4 +92,4 @@ def test_a_hire_and_the_landlord_leaving_at_once_never_deadlock(world):
         ]
         assert all(not o.startswith("error") for o in outcomes), outcomes
         assert outcomes[1] == "ok"
-        assert not Match.objects.filter(offer=offer, state__in=workflow.OPEN_STATES).exists()
+        assert not Match.objects.filter(offer=offer, state__in=transitions.OPEN_STATES).exists()

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from services.jobs import workflow
+from services.jobs import transitions
 from services.jobs.models import Match, MatchTransition
 from tests.factories.jobs import JobProfileFactory, MatchFactory, OfferFactory
 
@@ -42,13 +42,13 @@ def _match(world, state):
     )
 
 
-@pytest.mark.parametrize(("frm", "to"), sorted(workflow.TRANSITIONS))
+@pytest.mark.parametrize(("frm", "to"), sorted(transitions.TRANSITIONS))
 def test_each_transition_of_the_table(world, frm, to):
-    step = workflow.TRANSITIONS[(frm, to)]
+    step = transitions.TRANSITIONS[(frm, to)]
     side = sorted(step.sides)[0]
     match = _match(world, frm)
     data = {name: DATA[name] for name in step.requires}
-    moved = workflow.match_transition(
+    moved = transitions.match_transition(
         match=match, actor=_actor(world, side), to=to, expected_state=frm, data=data
     )
     assert moved.state == to
@@ -56,16 +56,16 @@ def test_each_transition_of_the_table(world, frm, to):
     assert (log.from_state, log.to_state, log.actor_kind) == (frm, to, side)
 
 
-@pytest.mark.parametrize(("frm", "to"), sorted(workflow.TRANSITIONS))
+@pytest.mark.parametrize(("frm", "to"), sorted(transitions.TRANSITIONS))
 def test_each_transition_refuses_the_other_sides(world, frm, to):
-    step = workflow.TRANSITIONS[(frm, to)]
+    step = transitions.TRANSITIONS[(frm, to)]
     match = _match(world, frm)
     data = {name: DATA[name] for name in step.requires}
     for side in SIDES:
         if side in step.sides:
             continue
-        with pytest.raises(workflow.TransitionNotAllowed):
-            workflow.match_transition(match=match, actor=_actor(world, side), to=to, data=data)
+        with pytest.raises(transitions.TransitionNotAllowed):
+            transitions.match_transition(match=match, actor=_actor(world, side), to=to, data=data)
     match.refresh_from_db()
     assert match.state == frm
 
@@ -76,19 +76,19 @@ def test_every_step_outside_the_table_is_refused(world):
     for frm in STATES:
         Match.objects.filter(pk=match.pk).update(state=frm)
         for to in STATES:
-            if (frm, to) in workflow.TRANSITIONS:
+            if (frm, to) in transitions.TRANSITIONS:
                 continue
-            with pytest.raises(workflow.InvalidTransition):
-                workflow.match_transition(match=match, actor=None, to=to, data=DATA)
+            with pytest.raises(transitions.InvalidTransition):
+                transitions.match_transition(match=match, actor=None, to=to, data=DATA)
             refused += 1
-    assert refused == len(STATES) ** 2 - len(workflow.TRANSITIONS)
+    assert refused == len(STATES) ** 2 - len(transitions.TRANSITIONS)
     assert MatchTransition.objects.filter(match=match).count() == 1  # the factory's
 
 
 def test_required_details_are_checked(world):
     match = _match(world, Match.State.EMPLOYER_INTERESTED)
-    with pytest.raises(workflow.TransitionFieldRequired) as missing:
-        workflow.match_transition(
+    with pytest.raises(transitions.TransitionFieldRequired) as missing:
+        transitions.match_transition(
             match=match, actor=world.employer_member.user, to=Match.State.INTERVIEW, data={}
         )
     assert set(missing.value.fields) == {"interview_at", "interview_place"}

@@ -1,10 +1,11 @@
-"""The match state machine (DOMAIN.md): one transition table, one function that applies it.
+"""Match transitions: the state machine (docs/jobs.md) and everything a step does.
 
 `TRANSITIONS[(from, to)]` names which sides may take the step and what it must carry.
 `match_transition` locks the match (the one `select_for_update` of Match), checks the
-client's `expected_state` (409 when stale), the table and the side, writes the log, and
-answers with the notifications and follow-ups (a hire makes the tenant's other open matches
-obsolete and may fill the offer).
+client's `expected_state` (409 when stale), the table and the side, writes the log, and then
+does the step's side effects in the same transaction: the notifications to each side, points
+where a step earns them, and the follow-ups (a hire makes the tenant's other open matches
+obsolete and may fill the offer). Not pure: named for what it does, not a "workflow" table.
 """
 
 from __future__ import annotations
