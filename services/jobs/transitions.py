@@ -123,7 +123,7 @@ def _lock_match(pk: int, *, cascade: Match | None = None) -> Match:
     )
 
 
-def offer_lock(pk: int) -> Offer:
+def _lock_offer(pk: int) -> Offer:
     """The one place an offer row is locked (before any of its matches)."""
     return Offer.objects.select_for_update().get(pk=pk)
 
@@ -141,7 +141,7 @@ def match_transition(
     with transaction.atomic():
         if to == S.HIRED:
             # Offer first, then matches (as closing an offer does): a hire may fill it.
-            offer_lock(match.offer_id)
+            _lock_offer(match.offer_id)
             locked = _lock_match(match.pk, cascade=match)
         else:
             locked = _lock_match(match.pk)
@@ -341,7 +341,7 @@ def _effects(match: Match, *, previous: str, actor: User | None) -> None:
         )
         for other in others.order_by("id"):
             match_transition(match=other, actor=None, to=S.OBSOLETE, note="tenant hired")
-        offer = offer_lock(match.offer_id)
+        offer = _lock_offer(match.offer_id)
         offer.hires = F("hires") + 1
         offer.save(update_fields=["hires", "updated_at"])
         offer.refresh_from_db(fields=["hires", "positions", "status"])

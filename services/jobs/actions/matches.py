@@ -44,7 +44,7 @@ def match_express_interest(*, user: User, offer: Offer) -> tuple[Match, bool]:
     with transaction.atomic():
         # The offer row is locked and read again: an offer being closed meanwhile either
         # refuses the interest or closes the new match, never leaves it open on a closed offer.
-        offer = transitions.offer_lock(offer.pk)
+        offer = transitions._lock_offer(offer.pk)
         return _express_interest(user=user, tenant=tenant, offer=offer)
 
 

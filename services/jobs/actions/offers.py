@@ -161,7 +161,7 @@ def offer_create(*, actor: User, employer: Employer, data: dict, target_landlord
 
 @transaction.atomic
 def offer_update(*, actor: User, offer: Offer, data: dict, target_landlords=None) -> Offer:
-    offer = transitions.offer_lock(offer.pk)
+    offer = transitions._lock_offer(offer.pk)
     if not can_edit_offer(actor=actor, offer=offer):
         if member_reaches_offer(actor=actor, offer=offer):
             raise OfferBeyondAccess()
@@ -240,7 +240,7 @@ def offer_untarget(*, actor: User, offer: Offer) -> Offer:
     """Job staff take their own landlord off an offer's targets, whoever owns it: their
     tenants stop seeing it and their open matches on it become obsolete; the offer and the
     other landlords' matches are untouched."""
-    offer = transitions.offer_lock(offer.pk)
+    offer = transitions._lock_offer(offer.pk)
     if not can_untarget_offer(actor=actor, offer=offer):
         raise OfferNotTargeted()
     landlord_id = job_staff_landlord_id(actor)

@@ -71,6 +71,11 @@ def _loaded(pk: int) -> JobProfile:
 
 
 @transaction.atomic
+def _lock_profile(**lookup) -> JobProfile | None:
+    """The one place a job profile row is locked (consents, CV, edits of one profile)."""
+    return JobProfile.objects.select_for_update().filter(**lookup).first()
+
+
 def profile_ensure(*, tenant) -> JobProfile:
     """The tenant's profile, created empty (no consent) the first time it is asked for."""
     profile, _created = JobProfile.objects.get_or_create(
@@ -210,7 +215,7 @@ def consent_set(
     candidate list at once (the search filters on the flag) and drops pending suggestions."""
     if granted:  # withdrawing stays possible after moving out
         tenancy_end.require_active(tenant, purpose=tenancy_end.JOBS)
-    profile = JobProfile.objects.select_for_update().get(pk=profile_ensure(tenant=tenant).pk)
+    profile = _lock_profile(pk=profile_ensure(tenant=tenant).pk)
     JobConsent.objects.create(
         profile=profile, purpose=purpose, granted=granted, version=version, at=clock.now()
     )
@@ -244,7 +249,7 @@ def cv_upload(*, tenant, upload) -> JobProfile:
     if b"%PDF-" not in head[:1024] or not head.lstrip().startswith(b"%PDF-"):
         raise CvNotPdf(fields={"file": [str(CvNotPdf.default_message)]})
     upload.seek(0)
-    profile = JobProfile.objects.select_for_update().get(pk=profile_ensure(tenant=tenant).pk)
+    profile = _lock_profile(pk=profile_ensure(tenant=tenant).pk)
     old = profile.cv.name if profile.cv else None
     profile.cv.save(f"{uuid.uuid4().hex}.pdf", ContentFile(upload.read()), save=False)
     profile.cv_name = (getattr(upload, "name", "") or "cv.pdf")[-200:]
@@ -261,7 +266,7 @@ NoCv = not_found("no_cv", _("No CV was uploaded."))
 
 @transaction.atomic
 def cv_delete(*, tenant) -> None:
-    profile = JobProfile.objects.select_for_update().filter(tenant=tenant).first()
+    profile = _lock_profile(tenant=tenant)
     if profile is None or not profile.cv:
         raise NoCv()
     old, storage = profile.cv.name, profile.cv.storage

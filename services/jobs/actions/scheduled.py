@@ -79,7 +79,7 @@ def offers_expire_and_warn() -> dict[str, int]:
     idle = Offer.objects.filter(status=Offer.Status.PUBLISHED).order_by("id")
     for offer in idle.filter(last_activity_at__lte=now - timedelta(days=OFFER_IDLE_DAYS)):
         with loop.item(offer.pk):
-            locked = transitions.offer_lock(offer.pk)
+            locked = transitions._lock_offer(offer.pk)
             if locked.status != Offer.Status.PUBLISHED:
                 continue
             locked.status = Offer.Status.CLOSED

@@ -22,8 +22,8 @@ from .ledger import (
     NotAPool,
     RewardInvalid,
     UnknownRule,
-    _earning_rule_lock,
-    _reward_lock,
+    _lock_earning_rule,
+    _lock_reward,
 )
 
 # --- catalogue -----------------------------------------------------------------------------
@@ -87,7 +87,7 @@ def reward_create(*, actor: User, landlord: Landlord, **fields) -> Reward:
 @transaction.atomic
 def reward_update(*, actor: User, reward: Reward, **fields) -> Reward:
     _require_manager(actor, reward.landlord_id)
-    reward = _reward_lock(pk=reward.pk)
+    reward = _lock_reward(pk=reward.pk)
     changed = [k for k in fields if k in REWARD_FIELDS]
     if reward.kind == Reward.Kind.POOL_CODE or fields.get("kind") == Reward.Kind.POOL_CODE:
         if "stock" in changed:
@@ -109,7 +109,7 @@ def voucher_codes_upload(*, actor: User, reward: Reward, codes: list[str]) -> di
     _require_manager(actor, reward.landlord_id)
     if reward.kind != Reward.Kind.POOL_CODE:
         raise NotAPool()
-    reward = _reward_lock(pk=reward.pk)
+    reward = _lock_reward(pk=reward.pk)
     wanted: dict[str, None] = {}  # ordered and O(1) membership: a file holds 100,000 codes
     invalid_codes: list[str] = []
     submitted = 0
@@ -153,7 +153,7 @@ def earning_rule_save(
         raise UnknownRule(fields={"code": [str(_("Unknown earning rule."))]})
     # Always the locked row: two saves at once (a double tap, two officers) neither collide
     # on the unique (landlord, code) nor overwrite each other's fields with a stale copy.
-    rule = _earning_rule_lock(landlord=landlord, code=code)
+    rule = _lock_earning_rule(landlord=landlord, code=code)
     for key in ("points", "cap_points", "cap_period", "is_active"):
         if key in fields:
             setattr(

@@ -33,9 +33,9 @@ from .ledger import (
     InvalidPoints,
     ReasonRequired,
     UnknownRule,
-    _account_lock,
     _credit,
     _expire_due,
+    _lock_account,
     _move,
     _period_start,
     _short_key,
@@ -86,7 +86,7 @@ def points_award(
     if not tenancy_end.may_earn(tenant):  # moved out: the activity stands, no points
         return None
     idempotency_key = _short_key(idempotency_key)
-    account = _account_lock(tenant=tenant)
+    account = _lock_account(tenant=tenant)
     latest, count = _award_chain(account, idempotency_key)
     if latest is not None and _reversal_of(latest) is None:
         return latest  # the award stands: a repeat is a no-op
@@ -147,7 +147,7 @@ def points_reverse(
     repaid by future earnings. Points that already expired are not taken twice. Returns None
     when nothing was earned under that key.
     """
-    account = _account_lock(tenant=tenant)
+    account = _lock_account(tenant=tenant)
     original, _count = _award_chain(account, _short_key(idempotency_key))
     if original is None:
         return None
@@ -192,7 +192,7 @@ def points_grant(*, actor: User, tenant: Tenant, points: int, reason: str) -> En
     reason = (reason or "").strip()
     if not reason:
         raise ReasonRequired(fields={"reason": [str(_("A reason is required."))]})
-    account = _account_lock(tenant=tenant)
+    account = _lock_account(tenant=tenant)
     if points > 0:
         entry = _credit(
             account,

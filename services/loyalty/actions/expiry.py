@@ -18,7 +18,7 @@ from ..models import (
     Rule,
 )
 from .earning import points_award
-from .ledger import EXPIRY_WARNING_DAYS, _account_lock, _expire_due, _localtime
+from .ledger import EXPIRY_WARNING_DAYS, _expire_due, _localtime, _lock_account
 
 # --- expiry (nightly) ----------------------------------------------------------------------
 
@@ -36,7 +36,7 @@ def points_expire_due() -> int:
     loop = periodic.Loop("loyalty.points_expire")
     for account in Account.objects.filter(pk__in=list(account_ids)).select_related("tenant"):
         with loop.item(account.pk):
-            entry = _expire_due(_account_lock(tenant=account.tenant))
+            entry = _expire_due(_lock_account(tenant=account.tenant))
             total += -entry.points if entry else 0
     return total
 
@@ -56,7 +56,7 @@ def points_expiry_warn() -> int:
     loop = periodic.Loop("loyalty.points_expiry_warn")
     for account in Account.objects.filter(pk__in=account_ids).select_related("tenant__user"):
         with loop.item(account.pk):
-            locked = _account_lock(tenant=account.tenant)
+            locked = _lock_account(tenant=account.tenant)
             lots = list(
                 Lot.objects.filter(
                     account=locked,

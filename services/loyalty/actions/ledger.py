@@ -82,7 +82,7 @@ CODE_LENGTH = 10
 # --- locks: one named place per model ------------------------------------------------------
 
 
-def _account_lock(*, tenant: Tenant) -> Account:
+def _lock_account(*, tenant: Tenant) -> Account:
     """Lock (creating it on first use) the tenant's account: the first lock of every write
     but a redemption's (`_redemption_points` locks it by hand, last)."""
     account = Account.objects.select_for_update().filter(tenant_id=tenant.pk).first()
@@ -96,7 +96,7 @@ def _account_lock(*, tenant: Tenant) -> Account:
     return account
 
 
-def _reward_lock(*, pk: int) -> Reward:
+def _lock_reward(*, pk: int) -> Reward:
     """Lock a reward row for a staff edit or a code upload (never before an account lock)."""
     return Reward.objects.select_for_update().get(pk=pk)
 
@@ -164,7 +164,7 @@ def _stock_move(*, reward_id: int, by: int) -> int:
             raise
 
 
-def _earning_rule_lock(*, landlord: Landlord, code: str) -> EarningRule:
+def _lock_earning_rule(*, landlord: Landlord, code: str) -> EarningRule:
     """Lock a landlord's earning rule row, creating it with the default amount on first use
     (rolled back with the caller if its changes are refused)."""
     rule = EarningRule.objects.select_for_update().filter(landlord=landlord, code=code).first()
@@ -204,7 +204,7 @@ def _pool_code_claim(*, reward: Reward, now: datetime) -> VoucherCode | None:
     return code
 
 
-def _redemption_lock(**filters) -> Redemption | None:
+def _lock_redemption(**filters) -> Redemption | None:
     return (
         Redemption.objects.select_for_update(of=("self",))
         .select_related("reward", "tenant__user")

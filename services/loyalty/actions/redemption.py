@@ -43,13 +43,13 @@ from .ledger import (
     UnknownCode,
     VoucherCancelled,
     VoucherExpired,
-    _account_lock,
     _expire_due,
     _localtime,
+    _lock_account,
+    _lock_redemption,
     _move,
     _open_lots,
     _pool_code_claim,
-    _redemption_lock,
     _reward_release_one,
     _reward_reserve_one,
     _reward_take_one,
@@ -366,8 +366,8 @@ def redemption_cancel(*, actor: User, redemption: Redemption, reason: str = "") 
     if not policies.can_cancel_redemption(actor=actor, redemption=redemption):
         raise CannotCancel()
     reason = (reason or "").strip()
-    account = _account_lock(tenant=redemption.tenant)
-    locked = _redemption_lock(pk=redemption.pk)
+    account = _lock_account(tenant=redemption.tenant)
+    locked = _lock_redemption(pk=redemption.pk)
     now = clock.now()
     if locked.status != Redemption.Status.ISSUED:
         raise NotCancellable()
@@ -442,7 +442,7 @@ def redemption_validate(*, actor: User, landlord_id: int, code: str) -> Redempti
     if scope is None:
         raise CannotValidate()
     code = (code or "").strip()
-    locked = _redemption_lock(landlord_id=landlord_id, code=code, **scope) or _redemption_lock(
+    locked = _lock_redemption(landlord_id=landlord_id, code=code, **scope) or _lock_redemption(
         landlord_id=landlord_id, code=code.upper(), **scope
     )
     if locked is None:
