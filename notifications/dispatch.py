@@ -460,28 +460,34 @@ def _resume_after_outage() -> list[int]:
     per outage (a concurrent call finds nothing left to move); failing, it changes
     nothing: the backoff stands."""
     now = clock.now()
+    waiting = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    moved: list[int] = []
     try:
-        with transaction.atomic():
-            ids = list(
-                Delivery.objects.filter(
-                    Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
-                    status=Delivery.Status.PENDING,
-                    next_attempt_at__gt=now,
-                    error_code__in=OUTAGE_ERROR_CODES,
-                )
-                .order_by("pk")
-                .values_list("pk", flat=True)
+        ids = list(
+            Delivery.objects.filter(
+                waiting,
+                status=Delivery.Status.PENDING,
+                next_attempt_at__gt=now,
+                error_code__in=OUTAGE_ERROR_CODES,
             )
-            Delivery.objects.filter(pk__in=ids, next_attempt_at__gt=now).update(
-                next_attempt_at=now, updated_at=now
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        for chunk in outbox.chunks(ids):
+            # Due now, and handed over like the sweep's (not handed again by the next one).
+            Delivery.objects.filter(waiting, pk__in=chunk, next_attempt_at__gt=now).update(
+                next_attempt_at=now,
+                claimed_until=now + HANDED_OVER_HOLD,
+                claim_token=None,
+                updated_at=now,
             )
+            outbox.deliveries_send(chunk)
+            moved.extend(chunk)
     except DatabaseError:
         logger.warning("could not bring retries forward after an FCM outage", exc_info=True)
-        return []
-    if ids:
-        logger.info("FCM answers again: %d deliveries waiting after its outage are due", len(ids))
-        outbox.deliveries_send(ids)
-    return ids
+    if moved:
+        logger.info("FCM answers again: %d deliveries waiting after its outage are due", len(moved))
+    return moved
 
 
 def _update_devices(dead: dict[int, tuple[str, str]], our_errors: dict[int, str]) -> None:
