@@ -499,6 +499,14 @@ def partner_access_revoke(*, actor: User, member: EmployerMember) -> None:
     """The actor's landlord withdraws its partnership from one member (the others keep it)."""
     _check_partner_staff(actor, member)
     PartnerAccess.objects.filter(member=member, landlord_id=actor.staff.landlord_id).delete()
+    # A waiting invitation of this landlord to this member (a resent one) would grant it back.
+    EmployerInvitation.objects.filter(
+        employer_id=member.employer_id,
+        landlord_id=actor.staff.landlord_id,
+        email=member.user.email,
+        accepted_at__isnull=True,
+        expires_at__gt=clock.now(),
+    ).update(expires_at=clock.now(), updated_at=clock.now())
 
 
 def employer_invitation_accept(

@@ -98,6 +98,36 @@ def test_a_colleague_invitation_does_not_squat_a_future_tenants_address(world, a
         )
 
 
+def test_a_second_invitation_link_does_not_undo_a_withdrawn_access(world):
+    """Staff sent the invitation twice (a resend); the person accepted the first, later the
+    landlord withdrew their access: the second link, still within its 14 days, must not
+    give the access back."""
+    from services.accounts import actions as accounts
+    from services.accounts.models import PartnerAccess
+
+    staff = world.staff_a.user
+    address = "recrue@example.org"
+    first = employers.employer_invitation_send(
+        actor=staff, employer=world.employer_a, email=address
+    ).invitation
+    second = employers.employer_invitation_send(
+        actor=staff, employer=world.employer_a, email=address
+    ).invitation
+    user = employers.invitation_accept(
+        token=employers.invitation_token(first.public_id),
+        first_name="Rémi",
+        last_name="Recrue",
+        password=PASSWORD,
+    )
+    member = user.employer_member
+    accounts.partner_access_revoke(actor=staff, member=member)
+    assert not PartnerAccess.objects.filter(member=member).exists()
+
+    with pytest.raises((employers.InvitationExpired, employers.InvitationUsed)):
+        employers.invitation_accept(token=employers.invitation_token(second.public_id))
+    assert not PartnerAccess.objects.filter(member=member).exists()
+
+
 # --------------------------------------------------------------------------- households
 
 
