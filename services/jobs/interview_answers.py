@@ -5,6 +5,8 @@ hear of it by e-mail (`jobs.interview_answered`)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext
@@ -13,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from notifications.services import notify
 from services.accounts import tenancy_end
 from services.accounts.models import User
-from services.core import clock
-from services.core.errors import conflict, invalid, not_allowed
+from services.core import clock, ratelimit
+from services.core.errors import TooManyRequests, conflict, invalid, not_allowed
 
 from . import notifications as kinds
 from . import transitions
@@ -22,6 +24,8 @@ from .models import Match
 from .policies import actor_kind, profile_of
 
 MESSAGE_MAX = 500
+# Each changed answer e-mails the employer's members: a few changes a day, not a flood.
+CHANGES_PER_DAY = 5
 
 InterviewAnswerNotAllowed = not_allowed(
     "interview_answer_not_allowed", _("Only the tenant of this match answers its interview.")
@@ -33,6 +37,10 @@ InterviewPassed = conflict("interview_passed", _("This interview has already tak
 InvalidInterviewAnswer = invalid(
     "invalid_interview_answer", _("Answer accepted, declined or another_time.")
 )
+
+
+class TooManyAnswerChanges(TooManyRequests):
+    default_message = _("You changed this answer too often today. Try again tomorrow.")
 
 
 def match_interview_answer(
@@ -54,6 +62,20 @@ def match_interview_answer(
         raise InvalidInterviewAnswer(
             fields={"message": [gettext("At most %(n)d characters.") % {"n": MESSAGE_MAX}]}
         )
+    current = (
+        Match.objects.filter(pk=match.pk)
+        .values_list("interview_answer", "interview_answer_message")
+        .first()
+    )
+    if current != (answer, message):
+        # Counted before the lock (the counter commits on its own); a replay is free.
+        limit = ratelimit.Limit(
+            f"jobs:interview-answer:{match.pk}", CHANGES_PER_DAY, timedelta(days=1)
+        )
+        try:
+            ratelimit.take(limit)
+        except ratelimit.LimitReached as reached:
+            raise TooManyAnswerChanges(extra={"retry_after": reached.retry_after}) from None
     with transaction.atomic():
         locked = transitions._lock_match(match.pk)
         if actor_kind(actor=user, match=locked) != transitions.TENANT:
