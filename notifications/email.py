@@ -140,13 +140,13 @@ def preferences_read(token: str) -> tuple[int, str] | None:
 def _button_url(delivery: EmailDelivery) -> str:
     n = delivery.notification
     spec = _kind(n.kind)
-    path = (spec.extra.get("email_path") if spec else None) or "/espace/"
-    path = path.format(link_id=n.link_id)
-    user = n.recipient
     if spec is not None and "email_url" in spec.extra:
         # A link the owning area signs itself, made at send time and never stored (an
         # employer invitation's acceptance page): not a sign-in link.
         return f"{settings.SITE_URL}{spec.extra['email_url'](n)}"
+    path = (spec.extra.get("email_path") if spec else None) or "/espace/"
+    path = path.format(link_id=n.link_id)
+    user = n.recipient
     if getattr(user, "role", "") in MAGIC_LINK_ROLES:
         if spec is not None and "magic_link_path" in spec.extra:  # e.g. the partner pages
             return magic_link(
