@@ -22,6 +22,11 @@ if TYPE_CHECKING:  # accounts is above notifications: its types only
 MAX_ACTIVE_DEVICES = 10
 
 
+def _lock_device(**lookup) -> Device | None:
+    """The one place a device row is locked (registration racing with another account's)."""
+    return Device.objects.select_for_update().filter(**lookup).first()
+
+
 def device_register(
     *,
     user: User,
@@ -50,7 +55,7 @@ def device_register(
     for _attempt in range(2):
         try:
             with transaction.atomic():
-                device = Device.objects.select_for_update().filter(identifier=identifier).first()
+                device = _lock_device(identifier=identifier)
                 created = device is None
                 if created:
                     device = Device.objects.create(identifier=identifier, **fields)

@@ -35,6 +35,11 @@ FAN_OUT_CHUNK = 1000
 # --------------------------------------------------------------------------- notify()
 
 
+def _lock_announcement(pk: int) -> Announcement | None:
+    """The one place an announcement row is locked (one fan-out step at a time)."""
+    return Announcement.objects.select_for_update().filter(pk=pk).first()
+
+
 def _render(text: Any, language: str, params: dict) -> str:
     with translation.override(language):
         return str(text).format(**params)
@@ -383,9 +388,7 @@ def announcement_fan_out(*, announcement_id: int, chunk: int = FAN_OUT_CHUNK) ->
     writing anyone twice."""
     while True:
         with transaction.atomic():
-            announcement = (
-                Announcement.objects.select_for_update().filter(pk=announcement_id).first()
-            )
+            announcement = _lock_announcement(announcement_id)
             if announcement is None or announcement.status == Announcement.Status.DONE:
                 return announcement
             audience, last_walked = _next_audience_chunk(announcement, chunk)

@@ -28,7 +28,7 @@ from services.core.errors import (
     not_authenticated,
 )
 
-from . import codes, policies
+from . import codes, locks, policies
 from .models import (
     Employer,
     EmployerInvitation,
@@ -158,7 +158,7 @@ def tenancy_create(
 def tenancy_reissue_activation_code(*, actor: User, tenancy: Tenancy) -> TenancyCreated:
     if not actor.is_superuser:
         _check_tenancy_manager(actor)
-    tenancy = Tenancy.objects.select_for_update().get(pk=tenancy.pk)
+    tenancy = locks.lock_tenancy(pk=tenancy.pk)
     if not actor.is_superuser and tenancy.landlord_id != actor.staff.landlord_id:
         raise NotFound()
     if tenancy.activated_at is not None:
@@ -336,7 +336,7 @@ def _waiting_invitee(user: User) -> bool:
 
 def _new_user(*, email: str, password: str, role: str, **fields) -> User:
     email = normalize_email(email)
-    existing = User.objects.select_for_update().filter(email=email).first()
+    existing = locks.lock_user(email=email)
     if existing is not None and not _waiting_invitee(existing):
         raise EmailTaken(fields={"email": [str(EmailTaken.default_message)]})
     user = User(email=email, role=role, **fields)
@@ -363,11 +363,7 @@ def tenant_activate(
     """Turn a one-time tenancy code into a tenant account; used, expired and unknown codes
     all answer the same error."""
     with _code_attempts(client_key), transaction.atomic():
-        tenancy = (
-            Tenancy.objects.select_for_update()
-            .filter(activation_code_hash=codes.hash_code(activation_code))
-            .first()
-        )
+        tenancy = locks.lock_tenancy(activation_code_hash=codes.hash_code(activation_code))
         if (
             tenancy is None
             or tenancy.activation_code_expires_at is None
@@ -513,11 +509,8 @@ def employer_invitation_accept(
     *, invitation_code: str, email: str, password: str, name: str, client_key: str = ""
 ) -> tuple[EmployerMember, dict]:
     with _code_attempts(client_key), transaction.atomic():
-        invitation = (
-            EmployerInvitation.objects.select_for_update()
-            .select_related("employer")
-            .filter(code_hash=codes.hash_code(invitation_code))
-            .first()
+        invitation = locks.lock_employer_invitation(
+            related=("employer",), code_hash=codes.hash_code(invitation_code)
         )
         if invitation is None or invitation.accepted_at or invitation.expires_at <= clock.now():
             raise InvalidInvitationCode()
@@ -622,6 +615,7 @@ def token_refresh(*, refresh: str) -> dict:
     of one token exactly one wins (simplejwt's own serializer lets several through)."""
     token = _decode_refresh(refresh)
     with transaction.atomic():
+        # simplejwt's table, not ours: locked here, the one place a refresh token rotates.
         outstanding = OutstandingToken.objects.select_for_update().filter(jti=token["jti"]).first()
         if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
             raise InvalidToken()

@@ -33,7 +33,7 @@ from notifications.services import notify
 from services.core import clock, ratelimit
 from services.core.errors import DomainError, conflict, invalid, not_allowed
 
-from . import actions, codes
+from . import actions, codes, locks
 from .models import Employer, EmployerInvitation, EmployerMember, PartnerAccess, User
 from .roles import member_of
 
@@ -165,7 +165,7 @@ def _invitee(address: str, employer: Employer) -> User:
     """The account the e-mail goes to: a member of this company, or an account without a
     password waiting for this acceptance (made now if needed). Any other account is refused:
     one person, one role, one company."""
-    user = User.objects.select_for_update().filter(email=address).first()
+    user = locks.lock_user(email=address)
     if user is None:
         user = User(email=address, role=User.Role.EMPLOYER)
         user.set_unusable_password()
@@ -320,15 +320,11 @@ def invitation_accept(
     if found is None:
         raise InvitationInvalid()
     with transaction.atomic():
-        invitation = (
-            EmployerInvitation.objects.select_for_update()
-            .select_related("employer")
-            .get(pk=found.pk)
-        )
+        invitation = locks.lock_employer_invitation(related=("employer",), pk=found.pk)
         problem = invitation_problem(invitation)
         if problem is not None:
             raise problem()
-        user = User.objects.select_for_update().filter(email=invitation.email).first()
+        user = locks.lock_user(email=invitation.email)
         if user is None or not user.is_active or user.role != User.Role.EMPLOYER:
             raise InvitationInvalid()
         member = getattr(user, "employer_member", None)
@@ -379,7 +375,7 @@ def employer_contact_update(*, actor: User, **changes) -> Employer:
         raise actions.ReadOnlyFields(
             fields={name: [str(_("Read-only field."))] for name in unknown}
         )
-    employer = Employer.objects.select_for_update().get(pk=member.employer_id)
+    employer = locks.lock_employer(pk=member.employer_id)
     for name, value in changes.items():
         setattr(employer, name, (value or "").strip())
     try:

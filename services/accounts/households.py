@@ -34,7 +34,7 @@ from notifications.registry import Category, NotificationKind, register
 from services.core import clock, ratelimit
 from services.core.errors import NotFound, conflict, invalid, not_allowed
 
-from . import codes, tenancy_end
+from . import codes, locks, tenancy_end
 from .actions import ActivationThrottled, InvalidInvitationCode, _code_attempts, _new_user
 from .models import HouseholdInvitation, Tenancy, Tenant, User, normalize_email
 from .tokens import issue_tokens
@@ -175,9 +175,7 @@ def household_invitation_create(*, tenant: Tenant, email: str = "") -> Household
     except ratelimit.LimitReached as reached:
         raise TooManyHouseholdInvitations(extra={"retry_after": reached.retry_after}) from None
     with transaction.atomic():
-        tenancy = (
-            Tenancy.objects.select_for_update().select_related("landlord").get(pk=tenant.tenancy_id)
-        )
+        tenancy = locks.lock_tenancy(related=("landlord",), pk=tenant.tenancy_id)
         if members_of(tenancy).count() + _pending(tenancy.pk).count() >= max_members():
             raise HouseholdFull(extra={"max_members": max_members()})
         code = codes.new_code()
@@ -217,10 +215,8 @@ def _send(invitation: HouseholdInvitation, *, tenant: Tenant, code: str) -> None
 @transaction.atomic
 def household_invitation_cancel(*, tenant: Tenant, invitation_id: uuid.UUID) -> None:
     _check_holder(tenant)
-    invitation = (
-        HouseholdInvitation.objects.select_for_update()
-        .filter(tenancy_id=tenant.tenancy_id, public_id=invitation_id)
-        .first()
+    invitation = locks.lock_household_invitation(
+        tenancy_id=tenant.tenancy_id, public_id=invitation_id
     )
     if invitation is None:
         raise NotFound()
@@ -239,16 +235,12 @@ def household_member_remove(*, tenant: Tenant, member_id: uuid.UUID) -> Tenant:
     """The holder removes a member: their membership ends today, like moving out (read
     access for the read-only days, open matches closed unless kept, then closure)."""
     _check_holder(tenant)
-    Tenancy.objects.select_for_update().filter(pk=tenant.tenancy_id).first()
-    member = (
-        Tenant.objects.select_for_update()
-        .filter(
-            tenancy_id=tenant.tenancy_id,
-            public_id=member_id,
-            left_at__isnull=True,
-            closed_at__isnull=True,
-        )
-        .first()
+    locks.lock_tenancy(pk=tenant.tenancy_id)
+    member = locks.lock_tenant(
+        tenancy_id=tenant.tenancy_id,
+        public_id=member_id,
+        left_at__isnull=True,
+        closed_at__isnull=True,
     )
     if member is None:
         raise NotFound()
@@ -281,11 +273,7 @@ def household_join(
     if not confirm_adult:
         raise AdultRequired(fields={"confirm_adult": [str(AdultRequired.default_message)]})
     with _code_attempts(client_key), transaction.atomic():
-        invitation = (
-            HouseholdInvitation.objects.select_for_update()
-            .filter(code_hash=codes.hash_code(invitation_code))
-            .first()
-        )
+        invitation = locks.lock_household_invitation(code_hash=codes.hash_code(invitation_code))
         if (
             invitation is None
             or invitation.accepted_at is not None
@@ -293,11 +281,7 @@ def household_join(
             or invitation.expires_at <= clock.now()
         ):
             raise InvalidInvitationCode()
-        tenancy = (
-            Tenancy.objects.select_for_update()
-            .select_related("landlord")
-            .get(pk=invitation.tenancy_id)
-        )
+        tenancy = locks.lock_tenancy(related=("landlord",), pk=invitation.tenancy_id)
         holder = Tenant.objects.select_related("tenancy").get(pk=invitation.invited_by_id)
         if tenancy_end.standing(holder).state != tenancy_end.ACTIVE:
             raise InvalidInvitationCode()  # the tenancy ended, or the inviter left it

@@ -19,7 +19,7 @@ from notifications.registry import Category, NotificationKind, register
 from services.core import clock, ratelimit
 from services.core.errors import NotFound, invalid
 
-from . import codes, policies
+from . import codes, locks, policies
 from .actions import (
     ActivationThrottled,
     CannotManageTenancies,
@@ -158,17 +158,13 @@ def password_reset_confirm(
 @transaction.atomic
 def _confirm(*, email: str, code: str, new_password: str) -> User:
     now = clock.now()
-    reset = (
-        PasswordResetCode.objects.select_for_update()
-        .select_related("user")
-        .filter(
-            code_hash=codes.hash_code(code),
-            user__email=normalize_email(email),
-            user__is_active=True,
-            used_at__isnull=True,
-            expires_at__gt=now,
-        )
-        .first()
+    reset = locks.lock_reset_code(
+        related=("user",),
+        code_hash=codes.hash_code(code),
+        user__email=normalize_email(email),
+        user__is_active=True,
+        used_at__isnull=True,
+        expires_at__gt=now,
     )
     if reset is None:
         raise InvalidResetCode(fields={"code": [str(InvalidResetCode.default_message)]})

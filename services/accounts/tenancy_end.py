@@ -33,7 +33,7 @@ from notifications.registry import Category, NotificationKind, register
 from services.core import clock, extensions, periodic
 from services.core.errors import NotFound, invalid, not_allowed
 
-from . import policies
+from . import locks, policies
 from .actions import CannotManageTenancies, sessions_end_all
 from .models import Tenancy, Tenant, User
 
@@ -163,9 +163,7 @@ def may_earn(tenant: Tenant) -> bool:
 @transaction.atomic
 def job_support_set(*, tenant: Tenant, keep: bool) -> Tenant:
     """The member asks (or no longer asks) to keep their open matches when they move out."""
-    tenant = (
-        Tenant.objects.select_for_update().select_related("landlord", "tenancy").get(pk=tenant.pk)
-    )
+    tenant = locks.lock_tenant(related=("landlord", "tenancy"), pk=tenant.pk)
     if standing(tenant).state == CLOSED:
         raise AccountClosed()
     if keep and not tenant.landlord.job_support_after_move_out:
@@ -212,7 +210,7 @@ def tenancy_end(*, actor: User, tenancy: Tenancy, end_date: datetime.date) -> Te
     or another day; its members are told at once. A day in the past ends it already."""
     if not policies.can_manage_tenancies(actor=actor):
         raise CannotManageTenancies()
-    tenancy = Tenancy.objects.select_for_update().select_related("landlord").get(pk=tenancy.pk)
+    tenancy = locks.lock_tenancy(related=("landlord",), pk=tenancy.pk)
     if tenancy.landlord_id != actor.staff.landlord_id:
         raise NotFound()
     if end_date < tenancy.start_date or (end_date - clock.today()).days > END_DATE_DAYS_AHEAD:
@@ -249,11 +247,7 @@ def _ended_before(today: datetime.date) -> Q:
 def membership_end(*, tenant_id: int) -> bool:
     """Process a membership that ended (the nightly task, or at once on a removal): open
     matches closed unless kept, the member told until when they can read. Once."""
-    tenant = (
-        Tenant.objects.select_for_update()
-        .select_related("user", "tenancy", "landlord")
-        .get(pk=tenant_id)
-    )
+    tenant = locks.lock_tenant(related=("user", "tenancy", "landlord"), pk=tenant_id)
     if tenant.moved_out_at is not None or standing(tenant).state == ACTIVE:
         return False
     tenant.moved_out_at = clock.now()
@@ -281,7 +275,7 @@ def account_close(*, tenant: Tenant) -> bool:
 
 @transaction.atomic
 def _close(tenant_id: int) -> bool:
-    tenant = Tenant.objects.select_for_update().select_related("user", "tenancy").get(pk=tenant_id)
+    tenant = locks.lock_tenant(related=("user", "tenancy"), pk=tenant_id)
     if tenant.closed_at is not None or standing(tenant).state != CLOSED:
         return False
     if tenant.moved_out_at is None:
@@ -324,8 +318,7 @@ def tenancies_moving_out() -> MovingOutReport:
     )
     for tenancy in ending:
         with loop.item(f"tenancy:{tenancy.pk}"):  # its own transaction
-            locked = Tenancy.objects.select_for_update().select_related("landlord")
-            locked = locked.get(pk=tenancy.pk)
+            locked = locks.lock_tenancy(related=("landlord",), pk=tenancy.pk)
             if locked.end_notice_for != locked.end_date:
                 _tell_ending(locked)
                 report.told += 1

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.email import magic_link
 from notifications.services import notify
+from services.accounts.locks import lock_user
 from services.accounts.models import User
 from services.core.errors import conflict, invalid, not_allowed
 
@@ -151,7 +152,7 @@ def partner_member_invite(
     one person, one role."""
     _require_manager(actor, partner.landlord_id)
     address = User.objects.normalize_email(email or "").strip().lower()
-    user = User.objects.select_for_update().filter(email=address).first()
+    user = lock_user(email=address)
     if user is None:
         user = User(
             email=address,
