@@ -28,6 +28,7 @@ from services.accounts.models import (
     Tenancy,
     Tenant,
     User,
+    luhn_complete,
 )
 from services.core import clock
 from services.core.admin import ensure_landlord_staff_group
@@ -189,29 +190,14 @@ def _demo_email(first: str, last: str) -> str:
     return f"{_ascii_slug(first)}.{_ascii_slug(last)}@{DEMO_DOMAIN}"
 
 
-def _luhn_complete(prefix: str) -> str:
-    """`prefix` followed by the one digit that makes the whole number Luhn-valid."""
-    for check in "0123456789":
-        candidate = prefix + check
-        total = 0
-        for index, char in enumerate(reversed(candidate)):
-            digit = int(char)
-            if index % 2 == 1:
-                digit = digit * 2 - 9 if digit * 2 > 9 else digit * 2
-            total += digit
-        if total % 10 == 0:
-            return candidate
-    raise AssertionError("unreachable")
-
-
 def demo_siret(index: int) -> str:
     """A SIRET as real ones are made: a Luhn-valid SIREN, then an establishment number
     (NIC) that makes all 14 digits Luhn-valid. Deterministic per index."""
     rng = random.Random(f"voisinage-demo-siret-{index}")
-    siren = _luhn_complete(
+    siren = luhn_complete(
         str(rng.randint(3, 9)) + "".join(str(rng.randint(0, 9)) for _ in range(7))
     )
-    return _luhn_complete(siren + "000" + str(rng.randint(1, 9)))
+    return luhn_complete(siren + "000" + str(rng.randint(1, 9)))
 
 
 def demo_activation_codes(count: int = PENDING_TENANCY_COUNT) -> list[str]:

@@ -15,19 +15,29 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def siret_is_valid(siret: str) -> bool:
-    """Luhn over the 14 digits; La Poste's establishments (SIREN 356000000) sum to x5."""
-    if len(siret) != 14 or not siret.isdigit():
-        return False
+def luhn_valid(digits: str) -> bool:
     total = 0
-    for index, char in enumerate(reversed(siret)):
+    for index, char in enumerate(reversed(digits)):
         digit = int(char)
         if index % 2 == 1:
             digit *= 2
             if digit > 9:
                 digit -= 9
         total += digit
-    if total % 10 == 0:
+    return total % 10 == 0
+
+
+def luhn_complete(prefix: str) -> str:
+    """`prefix` followed by the one digit that makes the whole number Luhn-valid (how a
+    SIREN and a SIRET end; the demo and the test factories make theirs with it)."""
+    return next(prefix + check for check in "0123456789" if luhn_valid(prefix + check))
+
+
+def siret_is_valid(siret: str) -> bool:
+    """Luhn over the 14 digits; La Poste's establishments (SIREN 356000000) sum to x5."""
+    if len(siret) != 14 or not siret.isdigit():
+        return False
+    if luhn_valid(siret):
         return True
     return siret.startswith("356000000") and sum(int(c) for c in siret) % 5 == 0
 

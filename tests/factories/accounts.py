@@ -14,6 +14,7 @@ from services.accounts.models import (
     Tenancy,
     Tenant,
     User,
+    luhn_complete,
 )
 from services.core import clock
 
@@ -23,18 +24,7 @@ PASSWORD = "Correct-Horse-42"
 def valid_siret(seed: int | None = None) -> str:
     """A random 14-digit SIRET whose Luhn checksum is right."""
     rng = random.Random(seed)
-    digits = [rng.randint(0, 9) for _ in range(13)]
-    for last in range(10):
-        candidate = "".join(map(str, [*digits, last]))
-        total = 0
-        for index, char in enumerate(reversed(candidate)):
-            d = int(char)
-            if index % 2 == 1:
-                d = d * 2 - 9 if d * 2 > 9 else d * 2
-            total += d
-        if total % 10 == 0:
-            return candidate
-    raise AssertionError("unreachable")
+    return luhn_complete("".join(str(rng.randint(0, 9)) for _ in range(13)))
 
 
 class LandlordFactory(factory.django.DjangoModelFactory):
