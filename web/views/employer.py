@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model, logout
 from django.contrib.auth import login as session_login
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -38,7 +38,7 @@ from services.jobs import selectors as jobs_selectors
 from services.jobs.matching import localized_reasons
 from services.jobs.models import Match
 
-from ..access import SESSION_TOKEN_VERSION
+from ..access import SESSION_TOKEN_VERSION, get_for_user_or_404
 from ..client import client_address
 from ..forms import add_domain_error
 from ..forms.employer import InterviewForm, OutcomeForm
@@ -237,7 +237,7 @@ class AnswerForm(forms.Form):
 def candidate(request, id):
     """One proposed candidate: answer it, then (once interested) propose an interview, then
     say hired or not. Each step is the jobs workflow's; the posted `step` names the form."""
-    match = get_object_or_404(jobs_selectors.match_list_for_user(user=request.user), public_id=id)
+    match = get_for_user_or_404(jobs_selectors.match_list_for_user(user=request.user), public_id=id)
     step = request.POST.get("step", "answer") if request.method == "POST" else None
     form = AnswerForm(request.POST if step == "answer" else None)
     interview_form = InterviewForm(request.POST if step == "interview" else None)

@@ -11,7 +11,7 @@ before tenants see a published offer (docs/employers.md, "My offers").
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -22,6 +22,7 @@ from services.jobs import actions as jobs
 from services.jobs import reports, selectors
 from services.jobs.models import Offer
 
+from ..access import get_for_user_or_404
 from ..forms.employer_offers import MemberOfferForm
 from .employer import employer_required
 
@@ -40,7 +41,7 @@ def _context(**extra) -> dict:
 
 
 def _offer_or_404(request, id) -> Offer:
-    return get_object_or_404(selectors.offer_list_for_user(user=request.user), public_id=id)
+    return get_for_user_or_404(selectors.offer_list_for_user(user=request.user), public_id=id)
 
 
 def _row(user, offer: Offer) -> dict:
@@ -159,7 +160,7 @@ def offer_create(request):
 def offer_edit(request, id):
     """One of my offers: its status, publish or close, and (while it is open and every
     landlord it targets gave me access) the form to change it."""
-    offer = get_object_or_404(reports.member_offer_list(user=request.user), public_id=id)
+    offer = get_for_user_or_404(reports.member_offer_list(user=request.user), public_id=id)
     landlords = reports.member_target_landlords(user=request.user)
     row = _row(request.user, offer)
     editable = row["editable"] and offer.status not in FINAL
