@@ -45,6 +45,14 @@ def api_client():
     return APIClient()
 
 
+def tamper(token: str) -> str:
+    """The token with one character changed well inside it: changing its last characters
+    may only touch base64's unused padding bits, or put back what was there."""
+    position = len(token) - 6
+    swapped = "A" if token[position] != "A" else "B"
+    return token[:position] + swapped + token[position + 1 :]
+
+
 def client_for(user) -> APIClient:
     client = APIClient()
     if user is not None:
