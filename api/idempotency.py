@@ -10,8 +10,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework.response import Response
 
-from api.client import client_address
 from services.core import clock
+from services.core.client import client_address
 from services.core.errors import DomainError, conflict
 from services.core.errors import invalid as invalid_error
 from services.core.idempotency import keyed_digest, seal, unseal

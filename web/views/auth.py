@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 
 from services.accounts import actions as accounts
 from services.accounts import password_reset
+from services.core.client import client_address
 from services.core.errors import DomainError
 
 from ..access import SESSION_TOKEN_VERSION, staff_required, staff_role
-from ..client import client_address
 from ..forms import add_domain_error
 from ..forms.auth import (
     EmailLoginForm,

@@ -31,6 +31,7 @@ from notifications.kinds import SIGN_IN_LINK
 from services.accounts.models import User
 from services.accounts.roles import member_of
 from services.core import ratelimit
+from services.core.client import client_address
 from services.core.errors import DomainError
 from services.core.extensions import volunteer_hours_for
 from services.jobs import actions as jobs
@@ -39,7 +40,6 @@ from services.jobs.matching import localized_reasons
 from services.jobs.models import Match
 
 from ..access import SESSION_TOKEN_VERSION, get_for_user_or_404
-from ..client import client_address
 from ..forms import add_domain_error
 from ..forms.employer import InterviewForm, OutcomeForm
 

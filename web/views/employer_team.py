@@ -21,10 +21,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from services.accounts import actions as accounts
 from services.accounts import employers
 from services.core import clock
+from services.core.client import client_address
 from services.core.errors import DomainError
 
 from ..access import SESSION_TOKEN_VERSION
-from ..client import client_address
 from ..forms import add_domain_error
 from ..forms.auth import EmailLoginForm
 from ..forms.employer_team import (

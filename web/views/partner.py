@@ -28,12 +28,12 @@ from sesame.tokens import parse_token
 
 from services.accounts.models import User
 from services.core import ratelimit
+from services.core.client import client_address
 from services.core.errors import DomainError
 from services.loyalty import actions, partners
 from services.loyalty.notifications import PARTNER_SCOPE
 
 from ..access import SESSION_TOKEN_VERSION
-from ..client import client_address
 from ..forms.loyalty import VoucherCodeForm
 from .loyalty import _csv
 

@@ -10,7 +10,6 @@ from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.client import client_address
 from api.conditional import ConditionalGetMixin
 from api.idempotency import idempotent
 from api.permissions import (
@@ -33,6 +32,7 @@ from services.accounts import (
     selectors,
     tenancy_end,
 )
+from services.core.client import client_address
 from services.core.errors import invalid
 from services.jobs import selectors as jobs_selectors
 from services.privacy import actions as privacy_actions

@@ -1,4 +1,6 @@
-"""The caller's address, also behind the reverse proxies production runs behind."""
+"""The caller's address, also behind the reverse proxies production runs behind: the key of
+every per-client limit, the same for the API and the console (one sign-in limit per client
+whichever door it uses)."""
 
 import ipaddress
 
