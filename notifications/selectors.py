@@ -122,4 +122,4 @@ def announcement_list_readable(*, user: User) -> QuerySet[Announcement]:
 def home_stamps(*, user: User) -> dict:
     """The inbox's version for the home screen's ETag (read, new or deleted rows move it)."""
     inbox = notification_list_for_user(user=user)
-    return {"inbox_at": stamps.latest(inbox), "inbox_n": stamps.count(inbox)}
+    return {"inbox": stamps.version(inbox)}

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from services.core import stamps
+from services.accounts.models import User as UserModel
+from services.core import clock, stamps
+from services.core.memo import memo_key, memoized
 
 from .models import JobProfile, Match
+from .policies import tenant_of
 from .selectors import FeedItem, match_list_for_user, offer_feed_for_tenant, offer_list_for_user
 
 if TYPE_CHECKING:
@@ -19,14 +22,54 @@ HOME_OFFERS = 3
 
 def home_matches_changed(*, user: User, since: datetime.datetime | None) -> list[Match]:
     """My matches changed after `since` (all recent ones on a first visit), newest first."""
-    qs = match_list_for_user(user=user)
+    # The home screen shows each match's offer and employer only: not the other relations
+    # the match list loads.
+    qs = match_list_for_user(user=user).select_related(None).select_related("offer__employer")
     if since is not None:
         qs = qs.filter(updated_at__gt=since)
     return list(qs.order_by("-updated_at", "-id")[:HOME_MATCHES])
 
 
+# Bump when the scoring changes, so that a deploy never serves a ranking of the old one.
+RANKING_VERSION = 1
+RANKING_TIMEOUT = 24 * 3600
+
+
 def home_offers(*, user: User) -> list[FeedItem]:
-    return offer_feed_for_tenant(user=user, limit=HOME_OFFERS)
+    """My best offers. Scoring every published offer costs more than the rest of the home
+    screen together, and its inputs (my profile, where I live, the offers I may see, the day)
+    change seldom: the ranking is kept under their versions (one query), the offers are read
+    fresh (an employer's new name shows at once)."""
+    tenant = tenant_of(user)
+    versions = (
+        UserModel.objects.filter(pk=user.pk)
+        .values(
+            offers=stamps.version(offer_list_for_user(user=user)),
+            profile=stamps.version(JobProfile.objects.filter(tenant=tenant)),
+        )
+        .get()
+    )
+    key = memo_key(
+        "jobs.home_offers",
+        RANKING_VERSION,
+        tenant.pk,
+        tenant.tenancy_id,
+        versions["offers"],
+        versions["profile"],
+        clock.today(),
+    )
+
+    ranked: list[FeedItem] = []
+
+    def rank() -> list[tuple[int, object]]:
+        ranked.extend(offer_feed_for_tenant(user=user, limit=HOME_OFFERS))
+        return [(item.offer.pk, item.score) for item in ranked]
+
+    ranking = memoized(key, rank, timeout=RANKING_TIMEOUT)
+    if ranked:
+        return ranked
+    offers = offer_list_for_user(user=user).in_bulk([pk for pk, _ in ranking])
+    return [FeedItem(offer=offers[pk], score=score) for pk, score in ranking if pk in offers]
 
 
 def home_stamps(*, user: User) -> dict:
@@ -35,9 +78,7 @@ def home_stamps(*, user: User) -> dict:
     # The feed's score reads the profile: an edited profile changes the offers shown.
     profile = JobProfile.objects.filter(tenant__user=user)
     return {
-        "matches_at": stamps.latest(matches),
-        "matches_n": stamps.count(matches),
-        "offers_at": stamps.latest(offers),
-        "offers_n": stamps.count(offers),
-        "profile_at": stamps.latest(profile),
+        "matches": stamps.version(matches),
+        "offers": stamps.version(offers),
+        "profile": stamps.version(profile),
     }

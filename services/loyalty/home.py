@@ -24,7 +24,6 @@ def home_stamps(*, user: User) -> dict:
     entries = Entry.objects.filter(account__tenant__user=user)
     account = Account.objects.filter(tenant__user=user)
     return {
-        "entries_n": stamps.count(entries),
-        "entries_at": stamps.latest(entries, "created_at"),
-        "account_at": stamps.latest(account),
+        "entries": stamps.version(entries, "created_at"),
+        "account": stamps.version(account),
     }

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from services.core import clock, stamps
 
 from .models import Signup
-from .selectors import signup_list_for_user
+from .selectors import signup_scope_for_user
 
 if TYPE_CHECKING:
     from services.accounts.models import User
@@ -18,7 +18,9 @@ def home_signups(*, user: User) -> dict:
     deadline first): one query."""
     now = clock.now()
     rows = list(
-        signup_list_for_user(user=user)
+        # Confirmed and offered places have no waitlist position: no need to compute one.
+        signup_scope_for_user(user=user)
+        .select_related("slot__mission", "tenant__user")
         .filter(
             status__in=[Signup.Status.CONFIRMED, Signup.Status.OFFERED], slot__starts_at__gt=now
         )
@@ -34,5 +36,4 @@ def home_signups(*, user: User) -> dict:
 
 
 def home_stamps(*, user: User) -> dict:
-    mine = signup_list_for_user(user=user)
-    return {"signups_at": stamps.latest(mine), "signups_n": stamps.count(mine)}
+    return {"signups": stamps.version(signup_scope_for_user(user=user))}

@@ -177,17 +177,22 @@ def _waitlist_position() -> Subquery:
     return Subquery(ahead, output_field=IntegerField())
 
 
-def signup_list_for_user(*, user: User) -> QuerySet[Signup]:
-    """T: my sign-ups; S: sign-ups to the landlord's missions. `waitlist_position` annotated."""
+def signup_scope_for_user(*, user: User) -> QuerySet[Signup]:
+    """T: my sign-ups; S: sign-ups to the landlord's missions. The rows only: nothing joined
+    or annotated (a version stamp counts them)."""
     tenant = _tenant(user)
     if tenant is not None:
-        qs = Signup.objects.filter(tenant=tenant)
-    elif (staff := _staff(user)) is not None:
-        qs = Signup.objects.filter(slot__mission__landlord_id=staff.landlord_id)
-    else:
-        qs = Signup.objects.none()
+        return Signup.objects.filter(tenant=tenant)
+    if (staff := _staff(user)) is not None:
+        return Signup.objects.filter(slot__mission__landlord_id=staff.landlord_id)
+    return Signup.objects.none()
+
+
+def signup_list_for_user(*, user: User) -> QuerySet[Signup]:
+    """`signup_scope_for_user`, with `waitlist_position` annotated and the slot loaded."""
     return (
-        qs.annotate(
+        signup_scope_for_user(user=user)
+        .annotate(
             waitlist_position=_waitlist_position(),
         )
         .select_related("slot__mission", "tenant__user")
