@@ -1,7 +1,8 @@
-"""A version stamp of a set of rows, as one scalar subquery with no GROUP BY, so callers can
-put several areas' stamps in one SELECT (the home screen's ETag)."""
+"""Version stamps of sets of rows, read in one SELECT (the home screen's ETag): each set is a
+scalar subquery with no GROUP BY, so several areas' stamps share one round trip."""
 
-from django.db.models import F, Func, QuerySet, Subquery, TextField
+from django.db import connections
+from django.db.models import F, Func, QuerySet, TextField
 
 # COUNT(*) and the newest value as one text: an edit moves the newest, a deleted or hidden
 # row moves the count. One expression, not a tree of Cast and Concat: the home screen's ETag
@@ -9,8 +10,25 @@ from django.db.models import F, Func, QuerySet, Subquery, TextField
 _VERSION = "CAST(COUNT(*) AS TEXT) || '/' || COALESCE(CAST(MAX(%(expressions)s) AS TEXT), '')"
 
 
-def version(qs: QuerySet, field: str = "updated_at") -> Subquery:
-    """The version of the rows `qs` selects (any filter, ordering or related loads dropped
-    from the subquery's cost, not from its rows)."""
+def version(qs: QuerySet, field: str = "updated_at") -> QuerySet:
+    """The version of the rows `qs` selects, as a one-row query for `read`."""
     stamp = Func(F(field), template=_VERSION, output_field=TextField())
-    return Subquery(qs.order_by().values(stamp=stamp))
+    return qs.order_by().values(stamp=stamp)
+
+
+def read(**versions: QuerySet) -> dict[str, str]:
+    """Every version in one SELECT of scalar subqueries. Each is compiled on its own: wrapping
+    them in an outer queryset would clone every one of them again."""
+    names = list(versions)
+    if not names:
+        return {}
+    using = versions[names[0]].db
+    selects, params = [], []
+    for name in names:
+        sql, part_params = versions[name].query.get_compiler(using=using).as_sql()
+        selects.append(f"({sql})")
+        params.extend(part_params)
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(selects), params)
+        row = cursor.fetchone()
+    return dict(zip(names, row, strict=True))

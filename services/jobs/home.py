@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from services.accounts.models import User as UserModel
 from services.core import clock, stamps
 from services.core.memo import memo_key, memoized
 
@@ -41,13 +40,9 @@ def home_offers(*, user: User) -> list[FeedItem]:
     change seldom: the ranking is kept under their versions (one query), the offers are read
     fresh (an employer's new name shows at once)."""
     tenant = tenant_of(user)
-    versions = (
-        UserModel.objects.filter(pk=user.pk)
-        .values(
-            offers=stamps.version(offer_list_for_user(user=user)),
-            profile=stamps.version(JobProfile.objects.filter(tenant=tenant)),
-        )
-        .get()
+    versions = stamps.read(
+        offers=stamps.version(offer_list_for_user(user=user)),
+        profile=stamps.version(JobProfile.objects.filter(tenant=tenant)),
     )
     key = memo_key(
         "jobs.home_offers",
