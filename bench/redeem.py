@@ -3,9 +3,10 @@
 Not a test. Runs against its own PostgreSQL database (created and migrated if missing):
 
     .venv/bin/python bench/redeem.py [--clients 50] [--per-client 20] [--rounds 2]
+                                     [--sold-out-processes 5]
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/vsg_bench_redeem (default)
 
-Each round runs four phases back to back, so action and raw SQL see the same machine:
+Each round runs six phases back to back, so action and raw SQL see the same machine:
 1. action: `services.loyalty.actions.reward_redeem`, 50 threads (one connection each), each
    tenant with the same lots, one reward with exactly enough stock;
 2. raw SQL: the same statements by hand through psycopg on an identical second world (reserve
@@ -13,20 +14,28 @@ Each round runs four phases back to back, so action and raw SQL see the same mac
    deliveries, the spend entry, the redemption, lock the account, read and consume the lots,
    move the balance);
 3. sold out: the same clients, two tries each, on a reward with 10 units: exactly 10 issued,
-   the refusals timed on their own (the target's figure: the reward read once before);
-4. sold out, API read: the same again, each try reading the reward first as the API's view
-   does (`selectors.reward_for_redeem`), so a refusal is timed with that read.
+   the refusals timed on their own (the target's figure: the reward read once before),
+   driven from several client processes (`--sold-out-processes`, default 5: gunicorn's
+   2 x cores + 1 sync workers on 2 cores), the clients' threads split among them;
+4. sold out, one process: the same burst from one process (all the threads behind one GIL,
+   as the first passes measured it): the control that tells the harness from the server;
+5. sold out, API read: the burst of 3 again, each try reading the reward first as the API's
+   view does (`selectors.reward_for_redeem`), so a refusal is timed with that read;
+6. floor: the burst of 3 once more, each try only one unlocked read of the reward's stock
+   (no lock, no write): the least any refusal can take from these clients at that moment.
 After each phase the invariants are checked: stock never below zero, issued == stock taken,
 no negative balance, every account's balance equals the sum of its entries and of its lots.
 The load average is printed before and after each phase, with a warning when it was above 1.5
 per core (the figures then say more about the neighbours than about the code).
 Targets (issue 17, on a quiet machine): action >= 1/2 of raw SQL's rate, action p95 <= 500 ms,
-sold-out refusals p95 <= 50 ms, 0 deadlocks, 0 violations.
+sold-out refusals p95 <= 50 ms (phase 3), 0 deadlocks, 0 violations. Each refusal figure is
+printed with the share refused on a client's first try (in the race for the last units).
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import secrets
 import statistics
@@ -163,6 +172,105 @@ def _run(clients: int, per_client: int, work) -> dict:
     }
 
 
+def _burst_process(indices: list[int], per_client: int, work, barrier, queue) -> None:
+    """One client process of a burst: a thread per client, each with its own connection,
+    all the processes' threads released together by `barrier`; the figures go to `queue`."""
+    cpu = time.process_time()
+    latencies: list[float] = []
+    refusals: list[float] = []
+    first_refusals: list[float] = []  # refused on the client's first try: in the race
+    errors: dict[str, int] = {}
+    spans: list[tuple[float, float]] = []
+    ok = [0]
+    lock = threading.Lock()
+
+    def client(index: int):
+        from django.db import connection
+
+        state = work.prepare(index)
+        barrier.wait(timeout=120)
+        first = time.perf_counter()
+        for attempt in range(per_client):
+            started = time.perf_counter()
+            try:
+                work.once(state)
+                with lock:
+                    ok[0] += 1
+                    latencies.append(time.perf_counter() - started)
+            except Exception as exc:
+                label = "deadlock" if "deadlock" in str(exc).lower() else type(exc).__name__
+                with lock:
+                    errors[label] = errors.get(label, 0) + 1
+                    if label == "OutOfStock":
+                        refusals.append(time.perf_counter() - started)
+                        if attempt == 0:
+                            first_refusals.append(refusals[-1])
+        with lock:
+            spans.append((first, time.perf_counter()))
+        work.close(state)
+        connection.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in indices]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    queue.put(
+        {
+            "ok": ok[0],
+            "latencies": latencies,
+            "refusals": refusals,
+            "first_refusals": first_refusals,
+            "errors": errors,
+            "spans": spans,
+            "cpu": time.process_time() - cpu,
+        }
+    )
+
+
+def _run_processes(clients: int, per_client: int, work, processes: int) -> dict:
+    """`_run`'s burst driven from `processes` forked client processes (clients' threads split
+    among them), as a server's worker processes each have their own GIL. Elapsed from the
+    release of the barrier to the last try (perf_counter is one clock for all processes)."""
+    from django.db import connections
+
+    connections.close_all()  # a forked child must not share the parent's socket
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(clients)
+    queue = context.Queue()
+    chunks = [list(range(clients))[start::processes] for start in range(processes)]
+    children = [
+        context.Process(target=_burst_process, args=(chunk, per_client, work, barrier, queue))
+        for chunk in chunks
+        if chunk
+    ]
+    for child in children:
+        child.start()
+    parts = [queue.get(timeout=600) for _ in children]
+    for child in children:
+        child.join()
+    spans = [span for part in parts for span in part["spans"]]
+    elapsed = max(end for _start, end in spans) - min(start for start, _end in spans)
+    ok = sum(part["ok"] for part in parts)
+    errors: dict[str, int] = {}
+    for part in parts:
+        for label, count in part["errors"].items():
+            errors[label] = errors.get(label, 0) + count
+    return {
+        "ok": ok,
+        "errors": errors,
+        "elapsed": elapsed,
+        "rate": ok / elapsed if elapsed else 0.0,
+        "cpu_s": sum(part["cpu"] for part in parts),
+        "driven": f"{len(children)} process{'es' if len(children) > 1 else ''} x "
+        f"{max(len(chunk) for chunk in chunks)} threads x {per_client} tries",
+        **_percentiles("", [v for part in parts for v in part["latencies"]]),
+        **_percentiles("refused_", [v for part in parts for v in part["refusals"]]),
+        **_percentiles("first_", [v for part in parts for v in part["first_refusals"]]),
+        "first_refused": sum(len(part["first_refusals"]) for part in parts),
+    }
+
+
 def _percentiles(prefix: str, values: list[float]) -> dict:
     values = sorted(values)
     if not values:
@@ -203,6 +311,26 @@ class ApiReadWork(ActionWork):
         tenant, reward = state
         current = selectors.reward_for_redeem(user=tenant.user, public_id=reward.public_id)
         actions.reward_redeem(tenant=tenant, reward=current)
+
+
+class FloorWork(ActionWork):
+    """The floor of a refusal in a burst: one unlocked read of the reward's stock through
+    the same connection stack, no lock, no write. No refusal path can answer faster than
+    this from the same clients at the same moment: what it takes is the burst itself (the
+    clients' threads and their database backends on the machine's cores)."""
+
+    def once(self, state):
+        from django.db import connection
+
+        from services.loyalty.models import Reward
+
+        _tenant, reward = state
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT stock FROM {Reward._meta.db_table} WHERE id = %s",
+                [reward.pk],
+            )
+            cursor.fetchone()
 
 
 class RawOutOfStock(RuntimeError):
@@ -418,15 +546,16 @@ def _load() -> float:
     return os.getloadavg()[0]
 
 
-def _phase(name: str, clients: int, per_client: int, work) -> dict:
-    """Run one phase between two readings of the load average; warn when it was busy."""
+def _phase(name: str, run, *args) -> dict:
+    """Run one phase (`run(*args)`: `_run` or `_run_processes`) between two readings of the
+    load average; warn when it was busy."""
     before = _load()
     cpu = time.process_time()
-    result = _run(clients, per_client, work)
-    cpu = time.process_time() - cpu
+    result = run(*args)
+    cpu = result.get("cpu_s", time.process_time() - cpu)  # a burst's: its client processes'
     after = _load()
     result["load"] = (before, after)
-    # This process's CPU (every client thread) per success: what the Python side costs,
+    # The clients' CPU (every client thread) per success: what the Python side costs,
     # which the neighbours' load inflates much less than they slow the rates.
     result["cpu_ms"] = 1000 * cpu / result["ok"] if result["ok"] else 0.0
     busy = max(before, after) > BUSY_PER_CORE * CORES
@@ -448,6 +577,14 @@ def main() -> int:
     parser.add_argument(
         "--rounds", type=int, default=2, help="action/raw/sold-out rounds, interleaved"
     )
+    parser.add_argument(
+        "--sold-out-processes",
+        type=int,
+        default=5,
+        help="client processes driving the sold-out bursts, the clients' threads split among "
+        "them (default 5: gunicorn's 2 x cores + 1 on 2 cores; a control burst always runs "
+        "from one process)",
+    )
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     _ensure_database(url)
@@ -464,7 +601,10 @@ def main() -> int:
     )
     sums = {"action": [0, 0.0, 0.0], "raw": [0, 0.0, 0.0]}
     deadlocks, violations, missing, unexpected = 0, 0, 0, {}
-    action_p95, refused_p95, refused_api_p95, loads = [], [], [], []
+    action_p95, loads = [], []
+    refused = {"out": [], "one": [], "api": []}  # p50, p95 of each round
+    floors = []  # p50, p95 of the floor burst of each round
+    processes = max(1, min(args.sold_out_processes, args.clients))
     for round_no in range(1, args.rounds + 1):
         tag = secrets.token_hex(3)
         landlord_a, tenants_a, reward_a = _make_world(
@@ -474,7 +614,7 @@ def main() -> int:
             f"{tag}-sql", args.clients, args.per_client, args.cost
         )
         sold_worlds = []
-        for suffix in ("out", "api"):
+        for suffix in ("out", "one", "api"):
             landlord_c, tenants_c, reward_c = _make_world(
                 f"{tag}-{suffix}", args.clients, 2, args.cost
             )
@@ -482,51 +622,77 @@ def main() -> int:
             reward_c.stock = 10
             sold_worlds.append((landlord_c, tenants_c, reward_c))
         print(f"round {round_no}")
-        action = _phase("action ", args.clients, args.per_client, ActionWork(tenants_a, reward_a))
+        action = _phase(
+            "action ", _run, args.clients, args.per_client, ActionWork(tenants_a, reward_a)
+        )
         action_problems = _violations(landlord_a, reward_a, action["ok"])
         print("    " + _line("action ", action, action_problems))
         raw = _phase(
-            "raw SQL", args.clients, args.per_client, RawSQLWork(raw_url, tenants_b, reward_b)
+            "raw SQL",
+            _run,
+            args.clients,
+            args.per_client,
+            RawSQLWork(raw_url, tenants_b, reward_b),
         )
         raw_problems = _violations(
             landlord_b, reward_b, Redemption.objects.filter(reward=reward_b).count()
         )
         print("    " + _line("raw SQL", raw, raw_problems))
         # Sold out under load: the same clients on a reward with 10 units: exactly 10 issued.
-        # "sold out": the reward read once before the phase (the figures of issue 17's first
-        # pass); "sold out, API read": each try reads it first, as the view does.
+        # "sold out": the reward read once before the phase, from several client processes
+        # (the target's figure); "one process": the same from one process, the control;
+        # "API read": each try reads the reward first, as the view does.
         sold_results, sold_problems = [], []
-        for (landlord_c, tenants_c, reward_c), name, work in zip(
-            sold_worlds, ("sold out", "sold out, API read"), (ActionWork, ApiReadWork), strict=True
+        bursts = (
+            ("sold out", ActionWork, processes),
+            ("sold out, one process", ActionWork, 1),
+            ("sold out, API read", ApiReadWork, processes),
+        )
+        for (landlord_c, tenants_c, reward_c), (name, work, drivers) in zip(
+            sold_worlds, bursts, strict=True
         ):
-            result = _phase(name, args.clients, 2, work(tenants_c, reward_c))
+            result = _phase(
+                name, _run_processes, args.clients, 2, work(tenants_c, reward_c), drivers
+            )
             problems = _violations(landlord_c, reward_c, 10)
             print("    " + _line(name, result, problems))
             print(
-                f"    {name}: {result['errors'].get('OutOfStock', 0)} refused, p50 "
-                f"{result['refused_p50_ms']:.1f} ms, p95 {result['refused_p95_ms']:.1f} ms"
+                f"    {name}: {result['driven']} = {args.clients * 2} tries on 10 units, "
+                f"{result['errors'].get('OutOfStock', 0)} refused, p50 "
+                f"{result['refused_p50_ms']:.1f} ms, p95 {result['refused_p95_ms']:.1f} ms; "
+                f"of which {result['first_refused']} on a first try (in the race for the last "
+                f"units) p50 {result['first_p50_ms']:.1f} ms, p95 {result['first_p95_ms']:.1f} ms"
             )
             sold_results.append(result)
             sold_problems += problems
-        sold_out, sold_api = sold_results
+        floor = _phase(
+            "floor", _run_processes, args.clients, 2, FloorWork(tenants_c, reward_c), processes
+        )
+        print(
+            f"    floor: {floor['driven']} = {floor['ok']} unlocked reads of the stock, p50 "
+            f"{floor['p50_ms']:.1f} ms, p95 {floor['p95_ms']:.1f} ms (the least a refusal "
+            "can take in this burst)"
+        )
+        floors.append((floor["p50_ms"], floor["p95_ms"]))
+        loads += list(floor["load"])
         for key, result in (("action", action), ("raw", raw)):
             sums[key][0] += result["ok"]
             sums[key][1] += result["elapsed"]
             sums[key][2] += result["cpu_ms"] * result["ok"]
-        for result in (action, raw, sold_out, sold_api):
+        for result in (action, raw, *sold_results):
             deadlocks += result["errors"].get("deadlock", 0)
             loads += list(result["load"])
         violations += len(action_problems) + len(raw_problems) + len(sold_problems)
         missing += total - action["ok"]
-        for result in (sold_out, sold_api):
+        for result in sold_results:
             if result["ok"] != 10:
                 missing += 1
             for name, count in result["errors"].items():
                 if name != "OutOfStock":
                     unexpected[name] = unexpected.get(name, 0) + count
         action_p95.append(action["p95_ms"])
-        refused_p95.append(sold_out["refused_p95_ms"])
-        refused_api_p95.append(sold_api["refused_p95_ms"])
+        for key, result in zip(refused, sold_results, strict=True):
+            refused[key].append((result["refused_p50_ms"], result["refused_p95_ms"]))
 
     action_rate = sums["action"][0] / sums["action"][1]
     raw_rate = sums["raw"][0] / sums["raw"][1]
@@ -534,20 +700,31 @@ def main() -> int:
     targets = {
         "action >= 1/2 of raw SQL": ratio >= 0.5,
         "action p95 <= 500 ms": max(action_p95) <= 500,
-        "sold-out refusals p95 <= 50 ms": max(refused_p95) <= 50,
+        f"sold-out refusals p95 <= 50 ms ({processes} client processes)": max(
+            p95 for _p50, p95 in refused["out"]
+        )
+        <= 50,
         "0 deadlocks": deadlocks == 0,
         "0 violations": violations == 0 and not missing and not unexpected,
     }
     print(
         f"overall: action {action_rate:.1f}/s, raw SQL {raw_rate:.1f}/s, ratio {ratio:.2f}; "
-        f"action p95 {', '.join(f'{v:.0f}' for v in action_p95)} ms; sold-out refusals p95 "
-        f"{', '.join(f'{v:.1f}' for v in refused_p95)} ms (with the API's read "
-        f"{', '.join(f'{v:.1f}' for v in refused_api_p95)} ms); deadlocks {deadlocks}; "
+        f"action p95 {', '.join(f'{v:.0f}' for v in action_p95)} ms; deadlocks {deadlocks}; "
         f"violations {violations}; load {min(loads):.2f}-{max(loads):.2f} on {CORES} cores"
     )
+    print("sold-out refusals, p50 / p95 per round:")
+    for key, label in (
+        ("out", f"read once, {processes} client processes (the target's)"),
+        ("one", "read once, one client process (the control)"),
+        ("api", f"with the API's read, {processes} client processes"),
+    ):
+        figures = "; ".join(f"{p50:.1f} / {p95:.1f}" for p50, p95 in refused[key])
+        print(f"  {label}: {figures} ms")
+    figures = "; ".join(f"{p50:.1f} / {p95:.1f}" for p50, p95 in floors)
+    print(f"  floor, one unlocked read, {processes} client processes: {figures} ms")
     cpu = {key: (total / ok if ok else 0.0) for key, (ok, _elapsed, total) in sums.items()}
     print(
-        f"CPU of this process per redemption: action {cpu['action']:.2f} ms, raw SQL "
+        f"CPU of the clients per redemption: action {cpu['action']:.2f} ms, raw SQL "
         f"{cpu['raw']:.2f} ms (the rates share the GIL and the cores with PostgreSQL)"
     )
     for name, met in targets.items():
