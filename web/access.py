@@ -87,3 +87,12 @@ def get_for_user_or_404(queryset: QuerySet, **lookup) -> Model:
     if obj is None:
         raise Http404
     return obj
+
+
+def next_path_within(request, home: str) -> str:
+    """The `next` the request asks to return to, when it is a path under `home` (never
+    another site, nor another section of the site); otherwise `home`."""
+    value = request.POST.get("next") or request.GET.get("next") or ""
+    if value.startswith(home) and "//" not in value and "\\" not in value:
+        return value
+    return home

@@ -39,7 +39,7 @@ from services.jobs import selectors as jobs_selectors
 from services.jobs.matching import localized_reasons
 from services.jobs.models import Match
 
-from ..access import SESSION_TOKEN_VERSION, get_for_user_or_404
+from ..access import SESSION_TOKEN_VERSION, get_for_user_or_404, next_path_within
 from ..forms import add_domain_error
 from ..forms.employer import InterviewForm, OutcomeForm
 
@@ -73,13 +73,6 @@ def employer_required(view):
     return wrapper
 
 
-def _next_path(value: str) -> str:
-    """Only a path of these pages (never another site, nor the console)."""
-    if value and value.startswith(HOME) and "//" not in value and "\\" not in value:
-        return value
-    return HOME
-
-
 # --------------------------------------------------------------------------- magic link
 
 
@@ -89,7 +82,7 @@ def magic_link(request):
     """GET: a page with a "Continue" button (nothing checked, nothing consumed, no session).
     POST: the token is checked (signature, age, this member, the scope) and signs them in."""
     token = request.POST.get("sesame") or request.GET.get("sesame") or ""
-    next_path = _next_path(request.POST.get("next") or request.GET.get("next") or "")
+    next_path = next_path_within(request, HOME)
     if request.method != "POST":
         return render(
             request,
@@ -126,7 +119,7 @@ class LinkRequestForm(forms.Form):
 @csrf_protect
 def link_request(request):
     """Ask for a new link: the same answer whether the address is a member's or not."""
-    next_path = _next_path(request.POST.get("next") or request.GET.get("next") or "")
+    next_path = next_path_within(request, HOME)
     form = LinkRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         address = form.cleaned_data["email"].strip().lower()

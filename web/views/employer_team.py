@@ -24,7 +24,7 @@ from services.core import clock
 from services.core.client import client_address
 from services.core.errors import DomainError
 
-from ..access import SESSION_TOKEN_VERSION
+from ..access import SESSION_TOKEN_VERSION, next_path_within
 from ..forms import add_domain_error
 from ..forms.auth import EmailLoginForm
 from ..forms.employer_team import (
@@ -33,7 +33,7 @@ from ..forms.employer_team import (
     InvitationAcceptForm,
     MemberPasswordForm,
 )
-from .employer import HOME, _next_path, employer_required, is_employer_member
+from .employer import HOME, employer_required, is_employer_member
 
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -140,7 +140,7 @@ def password(request):
 def sign_in(request):
     """Sign in with a password, beside the e-mailed links: the API's sign-in action, so the
     same failure counting and lockout; only a company's member gets a session here."""
-    next_path = _next_path(request.POST.get("next") or request.GET.get("next") or "")
+    next_path = next_path_within(request, HOME)
     if is_employer_member(request.user):
         return redirect(next_path)
     form = EmailLoginForm(request.POST or None)

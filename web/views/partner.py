@@ -33,7 +33,7 @@ from services.core.errors import DomainError
 from services.loyalty import actions, partners
 from services.loyalty.notifications import PARTNER_SCOPE
 
-from ..access import SESSION_TOKEN_VERSION
+from ..access import SESSION_TOKEN_VERSION, next_path_within
 from ..forms.loyalty import VoucherCodeForm
 from .loyalty import _csv
 
@@ -62,13 +62,6 @@ def partner_required(view):
     return wrapper
 
 
-def _next_path(value: str) -> str:
-    """Only a path of these pages (never another site, nor the console)."""
-    if value and value.startswith(HOME) and "//" not in value and "\\" not in value:
-        return value
-    return HOME
-
-
 def _context(request, **extra) -> dict:
     member = partners.member_of(request.user)
     return {"section": "partner", "partner": member.partner if member else None, **extra}
@@ -83,7 +76,7 @@ def magic_link(request):
     """GET: a page with a "Continue" button (nothing checked, nothing consumed, no session).
     POST: the token is checked (signature, age, this member, the partner scope)."""
     token = request.POST.get("sesame") or request.GET.get("sesame") or ""
-    next_path = _next_path(request.POST.get("next") or request.GET.get("next") or "")
+    next_path = next_path_within(request, HOME)
     if request.method != "POST":
         return render(
             request,
@@ -117,7 +110,7 @@ class LinkRequestForm(forms.Form):
 def link_request(request):
     """Ask for a new link: the same answer whether the address is a member's or not.
     Counted before anything is looked up, per client and per address."""
-    next_path = _next_path(request.POST.get("next") or request.GET.get("next") or "")
+    next_path = next_path_within(request, HOME)
     form = LinkRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         address = form.cleaned_data["email"].strip().lower()
