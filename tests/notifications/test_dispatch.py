@@ -2,6 +2,7 @@
 lost task left; the claim holds under real concurrency on PostgreSQL."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -145,6 +146,36 @@ def test_a_device_being_moved_while_its_push_is_claimed_never_gets_the_old_users
     assert (delivery.status, delivery.attempts, delivery.claimed_until) == ("skipped", 0, None)
     assert dispatch.deliver([delivery.pk]) == {}  # the sweep finds nothing to send
     assert fake_fcm.sent == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_push_whose_device_is_being_registered_goes_out_in_the_same_task(fake_fcm):
+    """A registration holds the device row for milliseconds: the push it deferred is tried
+    again in the task a moment later, instead of waiting for the sweep and its queue."""
+    delivery = DeliveryFactory()
+    locked = threading.Event()
+
+    def register_briefly():
+        try:
+            with transaction.atomic():
+                Device.objects.select_for_update().get(pk=delivery.device_id)
+                locked.set()
+                time.sleep(0.1)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=register_briefly)
+    thread.start()
+    assert locked.wait(timeout=10)
+    try:
+        outcome = dispatch.deliver([delivery.pk])
+    finally:
+        thread.join()
+    assert outcome == {"sent": 1}
+    assert fake_fcm.tokens() == [delivery.device.identifier]
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("sent", 1)
 
 
 @pytest.mark.postgres
