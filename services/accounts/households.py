@@ -102,10 +102,12 @@ class TooManyHouseholdInvitations(ActivationThrottled):
 
 
 def members_of(tenancy: Tenancy) -> QuerySet[Tenant]:
-    """The household as it stands: members not removed and whose account is not closed
-    (after the tenancy's end they are still there, read-only), the holder first."""
+    """The household as it stands: members not removed and whose account is not closed nor
+    erased (after the tenancy's end they are still there, read-only), the holder first."""
     return (
-        Tenant.objects.filter(tenancy=tenancy, left_at__isnull=True, closed_at__isnull=True)
+        Tenant.objects.filter(
+            tenancy=tenancy, left_at__isnull=True, closed_at__isnull=True, user__is_active=True
+        )
         .select_related("user")
         .order_by("-is_holder", "created_at", "id")
     )
@@ -251,6 +253,32 @@ def household_member_remove(*, tenant: Tenant, member_id: uuid.UUID) -> Tenant:
     member.save(update_fields=["left_at", "removed_by", "updated_at"])
     tenancy_end.membership_end(tenant_id=member.pk)
     return member
+
+
+def household_holder_hand_over(*, tenant: Tenant) -> Tenant | None:
+    """The holder's account goes (erased): the member who joined first and is still in the
+    household becomes the holder, so that someone can still invite and remove. None when
+    `tenant` was not the holder or nobody is left. Runs in the caller's transaction, which
+    holds the leaving holder's user row (the lock order: a user, a tenancy, its tenants)."""
+    if not tenant.is_holder:
+        return None
+    locks.lock_tenancy(pk=tenant.tenancy_id)
+    Tenant.objects.filter(pk=tenant.pk).update(is_holder=False, updated_at=clock.now())
+    successor = locks.lock_tenant(
+        tenancy_id=tenant.tenancy_id,
+        is_holder=False,
+        left_at__isnull=True,
+        closed_at__isnull=True,
+        # A subquery, not a join: locking the successor's user here would take a user
+        # after the tenancy.
+        user_id__in=User.objects.filter(is_active=True).exclude(pk=tenant.user_id).values("pk"),
+        order_by=("created_at", "id"),
+    )
+    if successor is None:
+        return None
+    successor.is_holder = True
+    successor.save(update_fields=["is_holder", "updated_at"])
+    return successor
 
 
 # --- Joining --------------------------------------------------------------------------------

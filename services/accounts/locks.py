@@ -23,7 +23,11 @@ from .models import (
 )
 
 
-def _lock(queryset: QuerySet, related: Iterable[str], lookup: dict) -> Model | None:
+def _lock(
+    queryset: QuerySet, related: Iterable[str], lookup: dict, order_by: Iterable[str] = ()
+) -> Model | None:
+    if order_by:
+        queryset = queryset.order_by(*order_by)
     return queryset.select_for_update().select_related(*related).filter(**lookup).first()
 
 
@@ -35,8 +39,11 @@ def lock_tenancy(*, related: Iterable[str] = (), **lookup) -> Tenancy | None:
     return _lock(Tenancy.objects.all(), related, lookup)
 
 
-def lock_tenant(*, related: Iterable[str] = (), **lookup) -> Tenant | None:
-    return _lock(Tenant.objects.all(), related, lookup)
+def lock_tenant(
+    *, related: Iterable[str] = (), order_by: Iterable[str] = (), **lookup
+) -> Tenant | None:
+    """The first tenant matching `lookup` (in `order_by`, else the model's order)."""
+    return _lock(Tenant.objects.all(), related, lookup, order_by)
 
 
 def lock_employer(*, related: Iterable[str] = (), **lookup) -> Employer | None:

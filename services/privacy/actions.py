@@ -24,6 +24,7 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from notifications.models import Device, Notification, Preference
 from services.accounts.actions import password_confirm
+from services.accounts.households import household_holder_hand_over
 from services.accounts.models import (
     KnownSignInClient,
     PasswordResetCode,
@@ -177,6 +178,7 @@ def _erase(*, tenant_id: int, origin: str, actor: User | None, request_reference
     _erase_volunteering(tenant=tenant, user=user)
     Entry.objects.filter(account__tenant=tenant).exclude(note="").update(note="")
     _erase_account_traces(user=user, tenant=tenant)
+    household_holder_hand_over(tenant=tenant)
     _erase_tenancy(tenant=tenant)
 
     user.email = f"erased-{secrets.token_hex(8)}@{ERASED_DOMAIN}"
@@ -278,10 +280,6 @@ def _erase_household(*, tenant: Tenant) -> None:
         invited_by=tenant, accepted_at__isnull=True, cancelled_at__isnull=True
     ).update(cancelled_at=clock.now())
     invitation.objects.filter(invited_by=tenant).update(email="")
-    # A code the erased holder gave and nobody used yet dies with the account.
-    invitation.objects.filter(
-        invited_by=tenant, accepted_at__isnull=True, cancelled_at__isnull=True
-    ).update(cancelled_at=clock.now())
     invitation.objects.filter(accepted_by=tenant).update(email="")
 
 

@@ -10,6 +10,7 @@ import time_machine
 from django.core import mail
 
 from services.accounts.models import HouseholdInvitation, Tenant
+from services.privacy.actions import tenant_erase
 from tests.conftest import client_for
 from tests.factories.accounts import StaffFactory
 from tests.factories.jobs import JobProfileFactory, MatchFactory
@@ -207,6 +208,29 @@ def test_a_removed_member_is_read_only_at_once(world, api_client):
         client_for(world.tenant_a.user).get("/api/v1/me/tenancy/").json()["standing"]["state"]
         == "active"
     )
+
+
+def test_erasing_the_holder_hands_the_household_to_the_first_member_left(world, api_client):
+    first = _member_of(world.tenant_a, api_client, email="premier@example.org")
+    second = _member_of(world.tenant_a, api_client, email="second@example.org")
+    staff = StaffFactory(landlord=world.landlord_a)
+    tenant_erase(actor=staff.user, tenant=world.tenant_a, request_reference="courrier")
+
+    holders = Tenant.objects.filter(tenancy_id=world.tenant_a.tenancy_id, is_holder=True)
+    assert list(holders) == [first]
+    # The new holder invites and removes; the other member still cannot.
+    assert _invite(first).status_code == 201
+    assert _invite(second).json()["code"] == "not_household_holder"
+    members = client_for(first.user).get(HOUSEHOLD).json()["members"]
+    assert [m["is_holder"] for m in members] == [True, False]
+
+
+def test_erasing_a_holder_left_alone_hands_nothing_over(world):
+    staff = StaffFactory(landlord=world.landlord_a)
+    tenant_erase(actor=staff.user, tenant=world.tenant_a, request_reference="courrier")
+    assert not Tenant.objects.filter(tenancy_id=world.tenant_a.tenancy_id, is_holder=True)
+    # Another household (same landlord, another tenancy) keeps its own holder.
+    assert Tenant.objects.get(pk=world.tenant_a2.pk).is_holder
 
 
 # --- Each member's job search is theirs alone ------------------------------------------------
