@@ -7,6 +7,7 @@ objects with `get_for_user_or_404(<selector queryset>, ...)` so another landlord
 """
 
 from functools import wraps
+from urllib.parse import unquote
 
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
@@ -93,6 +94,15 @@ def next_path_within(request, home: str) -> str:
     """The `next` the request asks to return to, when it is a path under `home` (never
     another site, nor another section of the site); otherwise `home`."""
     value = request.POST.get("next") or request.GET.get("next") or ""
-    if value.startswith(home) and "//" not in value and "\\" not in value:
+    # A browser resolves "..", even encoded ("%2e%2e"), and drops tabs and line breaks:
+    # "/espace/../console/" is the console.
+    path = unquote(value.split("?", 1)[0].split("#", 1)[0])
+    if (
+        value.startswith(home)
+        and "//" not in value
+        and "\\" not in value
+        and ".." not in path.split("/")
+        and value.isprintable()
+    ):
         return value
     return home
