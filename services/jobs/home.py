@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
+from django.utils import translation
+
 from services.core import clock, stamps
 from services.core.memo import memo_key, memoized
 
@@ -52,6 +54,8 @@ def home_offers(*, user: User) -> list[FeedItem]:
         versions["offers"],
         versions["profile"],
         clock.today(),
+        # The reasons' sentences are rendered in the reader's language as they are ranked.
+        translation.get_language(),
     )
 
     ranked: list[FeedItem] = []
