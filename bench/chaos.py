@@ -1,7 +1,8 @@
 """Chaos benchmark: the production topology under load while its dependencies fail in turn.
 
 Starts a private Redis (append-only, as in compose.yaml), a fake FCM (bench/fake_fcm.py),
-gunicorn with 3 workers (backend/gunicorn_conf.py), 2 Celery workers and beat, all on the
+gunicorn with 3 workers (backend/gunicorn_conf.py), 2 Celery workers (3 processes each, as
+compose.yaml's worker: --worker-processes) and beat, all on the
 local PostgreSQL. Load threads browse as tenants (GET /api/v1/me/, the inbox), register
 devices (writes) and, as staff, post an announcement to every tenant now and then. Faults,
 one phase each: Redis stopped, one worker SIGKILLed in the middle of a fan-out, every
@@ -57,8 +58,9 @@ def free_port() -> int:
 
 
 class Processes:
-    def __init__(self, env: dict, tmp: Path, redis_port: int) -> None:
+    def __init__(self, env: dict, tmp: Path, redis_port: int, worker_processes: int = 3) -> None:
         self.env, self.tmp, self.redis_port = env, tmp, redis_port
+        self.worker_processes = worker_processes
         self.procs: dict[str, subprocess.Popen] = {}
         self.lock = threading.RLock()  # the supervisor thread restarts exited workers
         self.started = time.monotonic()
@@ -111,7 +113,7 @@ class Processes:
                 "-Q",
                 self.env["BENCH_QUEUE"],
                 "--concurrency",
-                "2",
+                str(self.worker_processes),
                 "--without-gossip",
                 "--without-mingle",
                 "-l",
@@ -394,6 +396,12 @@ def main() -> None:
         "--restart-after", type=float, default=10.0, help="the killed worker starts again after"
     )
     parser.add_argument(
+        "--worker-processes",
+        type=int,
+        default=3,
+        help="processes per Celery worker (compose.yaml runs --concurrency=3)",
+    )
+    parser.add_argument(
         "--recovery-limit",
         type=float,
         default=150.0,
@@ -464,7 +472,7 @@ def main() -> None:
 
         threading.Thread(target=refresh_tokens, daemon=True).start()
 
-        procs = Processes(env, tmp, redis_port)
+        procs = Processes(env, tmp, redis_port, args.worker_processes)
         procs.redis()
         procs.start(
             "api",
@@ -608,7 +616,8 @@ def main() -> None:
 
     print(
         f"\nchaos: {args.tenants:,} tenants, {len(load.announcements)} announcements "
-        f"accepted, {len(load.results):,} requests in {load_seconds:.0f} s; logs in {tmp}"
+        f"accepted, {len(load.results):,} requests in {load_seconds:.0f} s; 2 workers of "
+        f"{args.worker_processes} processes; logs in {tmp}"
     )
     print(
         f"load average (1, 5, 15 min): at start {', '.join(f'{x:.1f}' for x in load_at_start)}"
