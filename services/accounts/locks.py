@@ -28,7 +28,11 @@ def _lock(
 ) -> Model | None:
     if order_by:
         queryset = queryset.order_by(*order_by)
-    return queryset.select_for_update().select_related(*related).filter(**lookup).first()
+    if related:
+        # Never `select_related()` with no names: it joins every foreign key, and PostgreSQL
+        # would lock those rows too (a tenant's user, a tenancy's landlord).
+        queryset = queryset.select_related(*related)
+    return queryset.select_for_update().filter(**lookup).first()
 
 
 def lock_user(*, related: Iterable[str] = (), **lookup) -> User | None:
