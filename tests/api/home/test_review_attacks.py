@@ -28,3 +28,16 @@ def test_the_reasons_are_in_the_readers_language_when_the_ranking_is_cached(worl
     french = _reasons(client, "fr")
     assert english != french  # the test means something: the sentences are translated
     assert _reasons(client, "en") == english
+
+
+def test_an_empty_selection_has_the_version_of_no_rows(world):
+    # A selector may answer `.none()` (a role it does not serve): its version is that of an
+    # empty set, not an error of the whole home screen.
+    from notifications.models import Notification
+    from services.core import stamps
+
+    nobody = Notification.objects.filter(recipient=world.tenant_a.user)
+    versions = stamps.read(
+        none=stamps.version(Notification.objects.none()), empty=stamps.version(nobody)
+    )
+    assert versions == {"none": "0/", "empty": "0/"}
