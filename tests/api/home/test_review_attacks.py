@@ -1,12 +1,19 @@
 """Review of the home screen's cached ranking and its ETag: attacks that must not succeed."""
 
+import os
+import runpy
+import socket
+import threading
+from pathlib import Path
+from unittest import mock
+
 import pytest
 from django.core.cache import cache
+from django.test import override_settings
 
+from services.core.memo import memoized
 from tests.conftest import client_for
 from tests.factories.jobs import JobProfileFactory, OfferFactory
-
-pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/home/"
 
@@ -17,6 +24,7 @@ def _reasons(client, language: str) -> list[str]:
     return [reason["label"] for reason in response.json()["offers"][0]["reasons"]]
 
 
+@pytest.mark.django_db
 def test_the_reasons_are_in_the_readers_language_when_the_ranking_is_cached(world):
     # The reasons' sentences are rendered when the offers are ranked: a ranking kept for one
     # language must not answer another.
@@ -30,6 +38,7 @@ def test_the_reasons_are_in_the_readers_language_when_the_ranking_is_cached(worl
     assert _reasons(client, "en") == english
 
 
+@pytest.mark.django_db
 def test_an_empty_selection_has_the_version_of_no_rows(world):
     # A selector may answer `.none()` (a role it does not serve): its version is that of an
     # empty set, not an error of the whole home screen.
@@ -41,3 +50,34 @@ def test_an_empty_selection_has_the_version_of_no_rows(world):
         none=stamps.version(Notification.objects.none()), empty=stamps.version(nobody)
     )
     assert versions == {"none": "0/", "empty": "0/"}
+
+
+def _production_caches(redis_url: str) -> dict:
+    """CACHES as production's settings make them from REDIS_URL."""
+    base = Path(__file__).resolve().parents[3] / "backend" / "settings" / "base.py"
+    with mock.patch.dict(os.environ, {"REDIS_URL": redis_url}):
+        return runpy.run_path(str(base))["CACHES"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review: production's RedisCache has no socket timeouts, so a Redis that accepts "
+    "and never answers holds every home request (memo.py is the first cache read on it)",
+)
+def test_a_redis_that_never_answers_costs_the_home_screen_a_bounded_delay():
+    answered = threading.Event()
+    values = []
+
+    def home_ranking():
+        values.append(memoized("memo:review", lambda: "ranked", timeout=60))
+        answered.set()
+
+    # The kernel accepts the connection; nobody reads or answers (a Redis stuck or paused).
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        with override_settings(CACHES=_production_caches(f"redis://127.0.0.1:{port}/0")):
+            threading.Thread(target=home_ranking, daemon=True).start()
+            in_time = answered.wait(3)
+    answered.wait(10)  # the server closed: the client fails and the value is computed
+    assert in_time
+    assert values == ["ranked"]
