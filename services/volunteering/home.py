@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.db.models import QuerySet
+
 from services.core import clock, stamps
 
 from .models import Signup
@@ -16,15 +18,10 @@ if TYPE_CHECKING:
 def home_signups(*, user: User) -> dict:
     """My next confirmed slot, and the places offered to me from a waitlist (soonest
     deadline first): one query."""
-    now = clock.now()
     rows = list(
         # Confirmed and offered places have no waitlist position: no need to compute one.
-        signup_scope_for_user(user=user)
+        _ahead(user, clock.now())
         .select_related("slot__mission", "tenant__user")
-        .filter(
-            status__in=[Signup.Status.CONFIRMED, Signup.Status.OFFERED], slot__starts_at__gt=now
-        )
-        .exclude(status=Signup.Status.OFFERED, offer_expires_at__lte=now)
         .order_by("slot__starts_at", "id")[:20]
     )
     confirmed = [s for s in rows if s.status == Signup.Status.CONFIRMED]
@@ -35,5 +32,20 @@ def home_signups(*, user: User) -> dict:
     return {"next_confirmed": confirmed[0] if confirmed else None, "offered": offered[:5]}
 
 
+def _ahead(user: User, now) -> QuerySet[Signup]:
+    """My confirmed slots not started yet and the places offered to me still open."""
+    return (
+        signup_scope_for_user(user=user)
+        .filter(
+            status__in=[Signup.Status.CONFIRMED, Signup.Status.OFFERED], slot__starts_at__gt=now
+        )
+        .exclude(status=Signup.Status.OFFERED, offer_expires_at__lte=now)
+    )
+
+
 def home_stamps(*, user: User) -> dict:
-    return {"signups": stamps.version(signup_scope_for_user(user=user))}
+    return {
+        "signups": stamps.version(signup_scope_for_user(user=user)),
+        # A slot that starts or an offer that lapses leaves the screen with no row changed.
+        "signups_ahead": stamps.version(_ahead(user, clock.now())),
+    }

@@ -1,5 +1,6 @@
 """Review of the home screen's cached ranking and its ETag: attacks that must not succeed."""
 
+import datetime
 import os
 import runpy
 import socket
@@ -8,12 +9,19 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+import time_machine
+from dateutil.relativedelta import relativedelta
 from django.core.cache import cache
 from django.test import override_settings
+from django.utils import timezone
 
+from services.core import clock
 from services.core.memo import memoized
+from services.loyalty.models import Lot
 from tests.conftest import client_for
 from tests.factories.jobs import JobProfileFactory, OfferFactory
+from tests.factories.loyalty import give_points
+from tests.factories.volunteering import MissionFactory, SignupFactory, SlotFactory
 
 URL = "/api/v1/home/"
 
@@ -81,3 +89,44 @@ def test_a_redis_that_never_answers_costs_the_home_screen_a_bounded_delay():
     answered.wait(10)  # the server closed: the client fails and the value is computed
     assert in_time
     assert values == ["ranked"]
+
+
+def _noon_today():
+    return timezone.localtime(clock.now()).replace(hour=12, minute=0, second=0, microsecond=0)
+
+
+@pytest.mark.django_db
+def test_a_slot_that_started_since_the_last_visit_is_not_a_304(world):
+    # The body hides slots that started: later the same day, the answer changed.
+    noon = _noon_today()
+    with time_machine.travel(noon, tick=False):
+        mission = MissionFactory(landlord=world.landlord_a)
+        slot = SlotFactory(mission=mission, starts_at=noon + datetime.timedelta(hours=2))
+        SignupFactory(slot=slot, tenant=world.tenant_a)
+        client = client_for(world.tenant_a.user)
+        first = client.get(URL)
+        assert first.json()["volunteering"]["next_confirmed"] is not None
+    with time_machine.travel(noon + datetime.timedelta(hours=3), tick=False):
+        client = client_for(world.tenant_a.user)
+        again = client.get(URL, HTTP_IF_NONE_MATCH=first["ETag"])
+        fresh = client.get(URL)
+    assert fresh.json()["volunteering"]["next_confirmed"] is None
+    assert again.status_code == 200
+
+
+@pytest.mark.django_db
+def test_points_that_expired_since_the_last_visit_are_not_a_304(world):
+    noon = _noon_today()
+    with time_machine.travel(noon - relativedelta(months=24), tick=False):
+        give_points(world.tenant_a, 10)
+    expiry = Lot.objects.get(account__tenant=world.tenant_a).expires_at
+    before = timezone.localtime(expiry).replace(hour=0, minute=30)
+    with time_machine.travel(before, tick=False):
+        first = client_for(world.tenant_a.user).get(URL)
+        assert first.json()["loyalty"]["balance"] == 10
+    with time_machine.travel(expiry + datetime.timedelta(minutes=1), tick=False):
+        client = client_for(world.tenant_a.user)
+        again = client.get(URL, HTTP_IF_NONE_MATCH=first["ETag"])
+        fresh = client.get(URL)
+    assert fresh.json()["loyalty"]["balance"] == 0
+    assert again.status_code == 200
