@@ -160,3 +160,24 @@ def test_a_missions_new_title_is_not_a_304(world):
     slot.mission.title = "Jardin partagé"
     slot.mission.save()
     assert client.get(URL, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_version_tells_apart_a_microsecond_and_an_empty_set(world):
+    # The text of COUNT and MAX, on SQLite and PostgreSQL: the newest instant to the
+    # microsecond (two edits within a second), and "0/" for no rows (MAX is NULL).
+    from notifications.models import Notification
+    from services.core import stamps
+    from tests.factories.notifications import NotificationFactory
+
+    mine = Notification.objects.filter(recipient=world.tenant_a.user)
+    empty = stamps.read(v=stamps.version(mine))["v"]
+    row = NotificationFactory(recipient=world.tenant_a.user)
+    at = datetime.datetime(2026, 12, 1, 9, 30, 0, tzinfo=datetime.UTC)
+    seen = [empty]
+    for instant in (at, at + datetime.timedelta(microseconds=1)):
+        mine.filter(pk=row.pk).update(updated_at=instant)
+        seen.append(stamps.read(v=stamps.version(mine))["v"])
+    assert seen[0] == "0/"
+    assert len(set(seen)) == 3
+    assert all(v.startswith("1/") for v in seen[1:])
