@@ -67,11 +67,6 @@ def _production_caches(redis_url: str) -> dict:
         return runpy.run_path(str(base))["CACHES"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review: production's RedisCache has no socket timeouts, so a Redis that accepts "
-    "and never answers holds every home request (memo.py is the first cache read on it)",
-)
 def test_a_redis_that_never_answers_costs_the_home_screen_a_bounded_delay():
     answered = threading.Event()
     values = []
