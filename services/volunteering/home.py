@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from services.core import clock, stamps
 
-from .models import Signup
+from .models import Mission, Signup, Slot
 from .selectors import signup_scope_for_user
 
 if TYPE_CHECKING:
@@ -44,8 +44,12 @@ def _ahead(user: User, now) -> QuerySet[Signup]:
 
 
 def home_stamps(*, user: User) -> dict:
+    ahead = _ahead(user, clock.now())
     return {
         "signups": stamps.version(signup_scope_for_user(user=user)),
         # A slot that starts or an offer that lapses leaves the screen with no row changed.
-        "signups_ahead": stamps.version(_ahead(user, clock.now())),
+        "signups_ahead": stamps.version(ahead),
+        # The body shows each slot's times and its mission's title too.
+        "slots": stamps.version(Slot.objects.filter(pk__in=ahead.values("slot_id"))),
+        "missions": stamps.version(Mission.objects.filter(pk__in=ahead.values("slot__mission_id"))),
     }

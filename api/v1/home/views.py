@@ -38,6 +38,7 @@ class HomeView(ConditionalGetMixin, APIView):
         # The day too: balances, deadlines and scores move with the clock.
         return etag_of(
             sorted(stamp.items()),
+            request.user.full_name,  # shown on my sign-ups
             clock.today(),
             self._since(request),
             translation.get_language(),
