@@ -403,6 +403,12 @@ def main() -> int:
     print(f"load average {load():.2f} on {cores()} cores before seeding", flush=True)
     fresh_factory_sequences()
     sample = seed(args.tenants, args.sample)
+    # Fresh planner statistics, as autovacuum keeps them in production: a table seeded
+    # seconds ago is planned as if it were empty.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     counts = query_counts()
 
     port = free_port()

@@ -5,14 +5,12 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import Q
 from django.utils import translation
 
-from services.accounts.models import Employer
 from services.core import clock, stamps
 from services.core.memo import memo_key, memoized
 
-from .models import JobProfile, Match, Offer
+from .models import JobProfile, Match
 from .policies import tenant_of
 from .selectors import FeedItem, match_list_for_user, offer_feed_for_tenant, offer_list_for_user
 
@@ -74,18 +72,19 @@ def home_offers(*, user: User) -> list[FeedItem]:
 
 
 def home_stamps(*, user: User) -> dict:
-    matches = match_list_for_user(user=user)
-    offers = offer_list_for_user(user=user)
-    # The feed's score reads the profile: an edited profile changes the offers shown.
+    # The feed's score reads the profile: an edited profile changes the offers shown. The
+    # body also shows each offer's employer, and each match's offer and employer (even once
+    # the offer is closed): their edits move the version of the rows that show them.
     profile = JobProfile.objects.filter(tenant__user=user)
-    # The body also shows rows of other tables: my matches' offers (their title, even once
-    # closed) and the employers' names.
-    match_offers = Offer.objects.filter(pk__in=matches.values("offer_id"))
-    shown = Q(pk__in=offers.values("employer_id")) | Q(pk__in=match_offers.values("employer_id"))
     return {
-        "matches": stamps.version(matches),
-        "offers": stamps.version(offers),
+        "matches": stamps.version(
+            match_list_for_user(user=user),
+            "updated_at",
+            "offer__updated_at",
+            "offer__employer__updated_at",
+        ),
+        "offers": stamps.version(
+            offer_list_for_user(user=user), "updated_at", "employer__updated_at"
+        ),
         "profile": stamps.version(profile),
-        "match_offers": stamps.version(match_offers),
-        "employers": stamps.version(Employer.objects.filter(shown)),
     }

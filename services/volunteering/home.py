@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from services.core import clock, stamps
 
-from .models import Mission, Signup, Slot
+from .models import Signup
 from .selectors import signup_scope_for_user
 
 if TYPE_CHECKING:
@@ -44,12 +44,12 @@ def _ahead(user: User, now) -> QuerySet[Signup]:
 
 
 def home_stamps(*, user: User) -> dict:
+    # Only the sign-ups ahead show: a slot that starts or an offer that lapses leaves the
+    # screen with no row changed (the count moves), and each shows its slot's times and its
+    # mission's title (their edits move the newest).
     ahead = _ahead(user, clock.now())
     return {
-        "signups": stamps.version(signup_scope_for_user(user=user)),
-        # A slot that starts or an offer that lapses leaves the screen with no row changed.
-        "signups_ahead": stamps.version(ahead),
-        # The body shows each slot's times and its mission's title too.
-        "slots": stamps.version(Slot.objects.filter(pk__in=ahead.values("slot_id"))),
-        "missions": stamps.version(Mission.objects.filter(pk__in=ahead.values("slot__mission_id"))),
+        "signups_ahead": stamps.version(
+            ahead, "updated_at", "slot__updated_at", "slot__mission__updated_at"
+        ),
     }
