@@ -16,6 +16,12 @@ from services.volunteering import home as volunteering_home
 from .serializers import HomeOutput, HomeQueryInput
 
 
+# One instance renders every answer: DRF builds a serializer's fields anew for each instance
+# (deep copies, the offers' model introspection), which cost more than rendering the home
+# screen's rows, and its fields keep nothing between two renderings.
+_HOME_OUTPUT = HomeOutput()
+
+
 class HomeView(ConditionalGetMixin, APIView):
     """A GET never writes: "since my last visit" is the `server_time` the app sends back."""
 
@@ -78,4 +84,4 @@ class HomeView(ConditionalGetMixin, APIView):
             "announcements": inbox.announcement_inbox_for_user(user=user),
             "offers": jobs_home.home_offers(user=user),
         }
-        return Response(HomeOutput(payload).data)
+        return Response(_HOME_OUTPUT.to_representation(payload))
