@@ -15,7 +15,6 @@ from services.volunteering import home as volunteering_home
 
 from .serializers import HomeOutput, HomeQueryInput
 
-
 # One instance renders every answer: DRF builds a serializer's fields anew for each instance
 # (deep copies, the offers' model introspection), which cost more than rendering the home
 # screen's rows, and its fields keep nothing between two renderings.
