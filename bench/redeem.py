@@ -126,6 +126,17 @@ def _make_world(tag: str, clients: int, per_client: int, cost: int):
     return landlord, tenants, reward
 
 
+def _try_once(work, state) -> tuple[str | None, float]:
+    """One try: None when it succeeded, else the error's label; and how long it took."""
+    started = time.perf_counter()
+    try:
+        work.once(state)
+    except Exception as exc:
+        label = "deadlock" if "deadlock" in str(exc).lower() else type(exc).__name__
+        return label, time.perf_counter() - started
+    return None, time.perf_counter() - started
+
+
 def _run(clients: int, per_client: int, work) -> dict:
     barrier = threading.Barrier(clients)
     latencies: list[float] = []
@@ -140,18 +151,15 @@ def _run(clients: int, per_client: int, work) -> dict:
         state = work.prepare(index)
         barrier.wait()
         for _ in range(per_client):
-            started = time.perf_counter()
-            try:
-                work.once(state)
-                with lock:
+            label, took = _try_once(work, state)
+            with lock:
+                if label is None:
                     ok[0] += 1
-                    latencies.append(time.perf_counter() - started)
-            except Exception as exc:
-                label = "deadlock" if "deadlock" in str(exc).lower() else type(exc).__name__
-                with lock:
+                    latencies.append(took)
+                else:
                     errors[label] = errors.get(label, 0) + 1
                     if label in ("OutOfStock", "RawOutOfStock"):
-                        refusals.append(time.perf_counter() - started)
+                        refusals.append(took)
         work.close(state)
         connection.close()
 
@@ -191,20 +199,17 @@ def _burst_process(indices: list[int], per_client: int, work, barrier, queue) ->
         barrier.wait(timeout=120)
         first = time.perf_counter()
         for attempt in range(per_client):
-            started = time.perf_counter()
-            try:
-                work.once(state)
-                with lock:
+            label, took = _try_once(work, state)
+            with lock:
+                if label is None:
                     ok[0] += 1
-                    latencies.append(time.perf_counter() - started)
-            except Exception as exc:
-                label = "deadlock" if "deadlock" in str(exc).lower() else type(exc).__name__
-                with lock:
+                    latencies.append(took)
+                else:
                     errors[label] = errors.get(label, 0) + 1
                     if label == "OutOfStock":
-                        refusals.append(time.perf_counter() - started)
+                        refusals.append(took)
                         if attempt == 0:
-                            first_refusals.append(refusals[-1])
+                            first_refusals.append(took)
         with lock:
             spans.append((first, time.perf_counter()))
         work.close(state)
