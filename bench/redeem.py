@@ -137,29 +137,44 @@ def _try_once(work, state) -> tuple[str | None, float]:
     return None, time.perf_counter() - started
 
 
+class _Tally:
+    """What a burst's threads tried, gathered under one lock: successes' latencies, errors by
+    label, refusals (and those on a client's first try: in the race for the last units)."""
+
+    REFUSALS = ("OutOfStock", "RawOutOfStock")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.ok = 0
+        self.latencies: list[float] = []
+        self.refusals: list[float] = []
+        self.first_refusals: list[float] = []
+        self.errors: dict[str, int] = {}
+
+    def add(self, label: str | None, took: float, *, first: bool) -> None:
+        with self.lock:
+            if label is None:
+                self.ok += 1
+                self.latencies.append(took)
+                return
+            self.errors[label] = self.errors.get(label, 0) + 1
+            if label in self.REFUSALS:
+                self.refusals.append(took)
+                if first:
+                    self.first_refusals.append(took)
+
+
 def _run(clients: int, per_client: int, work) -> dict:
     barrier = threading.Barrier(clients)
-    latencies: list[float] = []
-    refusals: list[float] = []
-    errors: dict[str, int] = {}
-    ok = [0]
-    lock = threading.Lock()
+    tally = _Tally()
 
     def client(index: int):
         from django.db import connection
 
         state = work.prepare(index)
         barrier.wait()
-        for _ in range(per_client):
-            label, took = _try_once(work, state)
-            with lock:
-                if label is None:
-                    ok[0] += 1
-                    latencies.append(took)
-                else:
-                    errors[label] = errors.get(label, 0) + 1
-                    if label in ("OutOfStock", "RawOutOfStock"):
-                        refusals.append(took)
+        for attempt in range(per_client):
+            tally.add(*_try_once(work, state), first=attempt == 0)
         work.close(state)
         connection.close()
 
@@ -171,12 +186,12 @@ def _run(clients: int, per_client: int, work) -> dict:
         thread.join()
     elapsed = time.perf_counter() - started
     return {
-        "ok": ok[0],
-        "errors": errors,
+        "ok": tally.ok,
+        "errors": tally.errors,
         "elapsed": elapsed,
-        "rate": ok[0] / elapsed if elapsed else 0.0,
-        **_percentiles("", latencies),
-        **_percentiles("refused_", refusals),
+        "rate": tally.ok / elapsed if elapsed else 0.0,
+        **_percentiles("", tally.latencies),
+        **_percentiles("refused_", tally.refusals),
     }
 
 
@@ -184,13 +199,8 @@ def _burst_process(indices: list[int], per_client: int, work, barrier, queue) ->
     """One client process of a burst: a thread per client, each with its own connection,
     all the processes' threads released together by `barrier`; the figures go to `queue`."""
     cpu = time.process_time()
-    latencies: list[float] = []
-    refusals: list[float] = []
-    first_refusals: list[float] = []  # refused on the client's first try: in the race
-    errors: dict[str, int] = {}
+    tally = _Tally()
     spans: list[tuple[float, float]] = []
-    ok = [0]
-    lock = threading.Lock()
 
     def client(index: int):
         from django.db import connection
@@ -199,18 +209,8 @@ def _burst_process(indices: list[int], per_client: int, work, barrier, queue) ->
         barrier.wait(timeout=120)
         first = time.perf_counter()
         for attempt in range(per_client):
-            label, took = _try_once(work, state)
-            with lock:
-                if label is None:
-                    ok[0] += 1
-                    latencies.append(took)
-                else:
-                    errors[label] = errors.get(label, 0) + 1
-                    if label == "OutOfStock":
-                        refusals.append(took)
-                        if attempt == 0:
-                            first_refusals.append(took)
-        with lock:
+            tally.add(*_try_once(work, state), first=attempt == 0)
+        with tally.lock:
             spans.append((first, time.perf_counter()))
         work.close(state)
         connection.close()
@@ -222,11 +222,11 @@ def _burst_process(indices: list[int], per_client: int, work, barrier, queue) ->
         thread.join()
     queue.put(
         {
-            "ok": ok[0],
-            "latencies": latencies,
-            "refusals": refusals,
-            "first_refusals": first_refusals,
-            "errors": errors,
+            "ok": tally.ok,
+            "latencies": tally.latencies,
+            "refusals": tally.refusals,
+            "first_refusals": tally.first_refusals,
+            "errors": tally.errors,
             "spans": spans,
             "cpu": time.process_time() - cpu,
         }
