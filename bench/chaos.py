@@ -377,6 +377,9 @@ def cut_database_connections(database: str) -> int:
     return len(rows)
 
 
+FAULTS = ("redis", "kill", "database", "fcm")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tenants", type=int, default=1000)
@@ -407,7 +410,14 @@ def main() -> None:
         default=150.0,
         help="the next fault waits for the outbox to recover from this one, at most this long",
     )
+    parser.add_argument(
+        "--only",
+        choices=FAULTS,
+        action="append",
+        help="inject only this fault (repeatable; the default: all four, in this order)",
+    )
     args = parser.parse_args()
+    faults = set(args.only or FAULTS)
     load_at_start = os.getloadavg()
 
     database_url = os.environ.get(
@@ -529,49 +539,53 @@ def main() -> None:
 
             recover("baseline", at_least=0)  # the lag alone, not the lag and a Redis outage
 
-            load.phase = "redis stopped"
-            begin = time.monotonic()
-            procs.stop("redis")
-            time.sleep(args.redis_outage_seconds)
-            procs.redis()
-            fault_windows[load.phase] = (begin, time.monotonic())
-            watch.fault_ended(load.phase)
-            load.phase = "after redis"
-            recover("redis stopped")
+            if "redis" in faults:
+                load.phase = "redis stopped"
+                begin = time.monotonic()
+                procs.stop("redis")
+                time.sleep(args.redis_outage_seconds)
+                procs.redis()
+                fault_windows[load.phase] = (begin, time.monotonic())
+                watch.fault_ended(load.phase)
+                load.phase = "after redis"
+                recover("redis stopped")
 
-            load.phase = "worker killed"
-            begin = time.monotonic()
-            load.announce()
-            time.sleep(0.5)  # the fan-out is under way in one of the workers
-            procs.stop("worker1", signal.SIGKILL)
-            watch.fault_ended(load.phase)  # the kill is the fault: from here
-            time.sleep(args.restart_after)
-            procs.worker("worker1")  # as compose's restart policy would
-            fault_windows[load.phase] = (begin, time.monotonic())
-            load.phase = "after kill"
-            recover("worker killed")
+            if "kill" in faults:
+                load.phase = "worker killed"
+                begin = time.monotonic()
+                load.announce()
+                time.sleep(0.5)  # the fan-out is under way in one of the workers
+                procs.stop("worker1", signal.SIGKILL)
+                watch.fault_ended(load.phase)  # the kill is the fault: from here
+                time.sleep(args.restart_after)
+                procs.worker("worker1")  # as compose's restart policy would
+                fault_windows[load.phase] = (begin, time.monotonic())
+                load.phase = "after kill"
+                recover("worker killed")
 
-            load.phase = "database cut"
-            begin = time.monotonic()
-            database = database_url.rsplit("/", 1)[1]
-            cuts = 0
-            while time.monotonic() - begin < args.database_cut_seconds:
-                cuts += cut_database_connections(database)
-                time.sleep(0.5)
-            fault_windows[load.phase] = (begin, time.monotonic())
-            watch.fault_ended(load.phase)
-            load.phase = "after database"
-            recover("database cut")
+            if "database" in faults:
+                load.phase = "database cut"
+                begin = time.monotonic()
+                database = database_url.rsplit("/", 1)[1]
+                cuts = 0
+                while time.monotonic() - begin < args.database_cut_seconds:
+                    cuts += cut_database_connections(database)
+                    time.sleep(0.5)
+                fault_windows[load.phase] = (begin, time.monotonic())
+                watch.fault_ended(load.phase)
+                load.phase = "after database"
+                recover("database cut")
 
-            load.phase = "fcm 503"
-            begin = time.monotonic()
-            fake.outage(args.fcm_outage_seconds)
-            load.announce()
-            time.sleep(args.fcm_outage_seconds)
-            fault_windows[load.phase] = (begin, time.monotonic())
-            watch.fault_ended(load.phase)
-            load.phase = "after fcm"
-            recover("fcm 503")
+            if "fcm" in faults:
+                load.phase = "fcm 503"
+                begin = time.monotonic()
+                fake.outage(args.fcm_outage_seconds)
+                load.announce()
+                time.sleep(args.fcm_outage_seconds)
+                fault_windows[load.phase] = (begin, time.monotonic())
+                watch.fault_ended(load.phase)
+                load.phase = "after fcm"
+                recover("fcm 503")
         finally:
             load.stopping.set()
             for thread in threads:

@@ -2,7 +2,12 @@
 sweep resuming a stalled fan-out, handing over due deliveries) kept at INFO with their time,
 so a run's worker logs say which path picked up what a fault left behind."""
 
+import os
+
 from bench.settings import *  # noqa: F403
+
+# 0 turns off what a push task does after its batch (notifications/tasks.py): the run before.
+NOTIFICATIONS_FOLLOW_ON_SECONDS = float(os.environ.get("BENCH_FOLLOW_ON_SECONDS", "5"))
 
 LOGGING = {
     "version": 1,

@@ -351,6 +351,38 @@ def deliver(delivery_ids: Sequence[int], *, channel=None) -> dict[str, int]:
     return dict(counts)
 
 
+def deliver_due(*, seconds: float, channel=None) -> dict[str, int]:
+    """What a push task does after its own batch, for up to `seconds`: claim and push the
+    oldest claimable deliveries (due, unheld or handed over) a batch at a time, so work
+    whose backoff ended, given back, or handed over behind a queue goes out now instead of
+    at the next sweep (every 10 s) or its queued task (issue 16: after the FCM outage the
+    last ~650 deliveries waited 9 s so). The same claim as deliver(): a task queued for
+    rows taken here finds nothing to claim. Counts by outcome."""
+    until = time.monotonic() + seconds
+    counts: Counter = Counter()
+    while time.monotonic() < until:
+        try:
+            ids = claimable_ids()
+        except DatabaseError:  # the sweep is there for that
+            logger.warning("could not look for due deliveries", exc_info=True)
+            connection.close()
+            break
+        done = deliver(ids, channel=channel) if ids else {}
+        if not done:  # nothing due, or all of it taken by others meanwhile
+            break
+        counts.update(done)
+    return dict(counts)
+
+
+def claimable_ids(*, limit: int = BATCH) -> list[int]:
+    """The oldest deliveries a task may claim now (see _claimable)."""
+    return list(
+        Delivery.objects.filter(_claimable(clock.now()))
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
 def _send_batch() -> int:
     return getattr(settings, "NOTIFICATIONS_SEND_BATCH", SEND_BATCH)
 

@@ -2,9 +2,11 @@
 
 import logging
 import time
+from collections import Counter
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 
 from services.core import periodic
 
@@ -26,9 +28,20 @@ ANNOUNCEMENT_IDLE = timedelta(seconds=10)
 FAN_OUT_DATABASE_WAIT_SECONDS = 60.0
 
 
-@shared_task(name=outbox.SEND_DELIVERIES, ignore_result=True)
-def send_deliveries(delivery_ids: list[int]) -> dict:
-    return dispatch.deliver(delivery_ids)
+# A push task in a worker then takes the next due deliveries itself for up to this long
+# (dispatch.deliver_due), and goes back to the queue (fan-outs and the sweep come first
+# there). Not inline (eager: the tests, the in-process queue of `make run`; or called as a
+# function): the caller waits for it.
+FOLLOW_ON_SECONDS = 5.0
+
+
+@shared_task(name=outbox.SEND_DELIVERIES, ignore_result=True, bind=True)
+def send_deliveries(self, delivery_ids: list[int]) -> dict:
+    counts = Counter(dispatch.deliver(delivery_ids))
+    seconds = getattr(settings, "NOTIFICATIONS_FOLLOW_ON_SECONDS", FOLLOW_ON_SECONDS)
+    if seconds > 0 and not (self.request.is_eager or self.request.called_directly):
+        counts.update(dispatch.deliver_due(seconds=seconds))
+    return dict(counts)
 
 
 @shared_task(name=outbox.SEND_EMAILS, ignore_result=True)

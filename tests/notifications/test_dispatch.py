@@ -362,3 +362,59 @@ def test_the_sweep_hands_a_delivery_over_once_while_the_task_it_queued_waits(
         assert send_deliveries(ids) == {"sent": 2}
         assert send_deliveries(ids) == {}
     assert len(fake_fcm.sent) == 2
+
+
+@pytest.fixture
+def as_in_a_worker():
+    """send_deliveries run as a worker runs it (neither eager nor called as a function)."""
+    send_deliveries.push_request(called_directly=False, is_eager=False)
+    try:
+        yield send_deliveries.run
+    finally:
+        send_deliveries.pop_request()
+
+
+@pytest.mark.django_db
+def test_a_push_task_in_a_worker_then_sends_what_else_is_due_without_waiting_for_the_sweep(
+    fake_fcm, as_in_a_worker
+):
+    """After an outage the last retries waited for the next sweep (10 s) or a task queued
+    behind the backlog; a task that finished its batch takes them itself, oldest first.
+    Still one send each: a row in its backoff, or held by another worker, is left alone."""
+    with time_machine.travel("2026-11-27 10:00:00+00:00", tick=False) as traveller:
+        mine = DeliveryFactory()
+        lost = DeliveryFactory()  # its task was lost (Redis down)
+        handed = DeliveryFactory()  # the sweep queued a task for it, behind the backlog
+        dispatch.mark_handed_over([handed.pk])
+        failing = DeliveryFactory()
+        fake_fcm.answers[failing.device.identifier] = UNAVAILABLE
+        assert dispatch.deliver([failing.pk]) == {"retry": 1}  # in its backoff now
+        held = DeliveryFactory()
+        dispatch.claim([held.pk])  # another worker's, on the wire
+        fake_fcm.answers.clear()
+        traveller.shift(timedelta(seconds=1))
+
+        assert as_in_a_worker([mine.pk]) == {"sent": 3}
+        statuses = dict(Delivery.objects.values_list("pk", "status"))
+        assert [statuses[d.pk] for d in (mine, lost, handed, failing, held)] == [
+            "sent",
+            "sent",
+            "sent",
+            "pending",
+            "pending",
+        ]
+        assert send_deliveries([handed.pk]) == {}  # the queued task: nothing left to claim
+
+        traveller.move_to(Delivery.objects.get(pk=failing.pk).next_attempt_at)
+        assert as_in_a_worker([]) == {"sent": 1}  # its backoff ended: the next task takes it
+    assert sorted(fake_fcm.tokens()) == sorted(
+        [d.device.identifier for d in (mine, lost, handed, failing)] + [failing.device.identifier]
+    )
+
+
+@pytest.mark.django_db
+def test_an_inline_push_task_leaves_the_rest_to_the_sweep(fake_fcm):
+    """Eager (the tests, `make run`'s in-process queue): the caller waits for the task."""
+    mine, other = DeliveryFactory(), DeliveryFactory()
+    assert send_deliveries.apply(args=([mine.pk],)).get() == {"sent": 1}
+    assert Delivery.objects.get(pk=other.pk).status == "pending"
