@@ -36,16 +36,15 @@ RANKING_VERSION = 1
 RANKING_TIMEOUT = 24 * 3600
 
 
-def home_offers(*, user: User) -> list[FeedItem]:
+def home_offers(*, user: User, versions: dict[str, str] | None = None) -> list[FeedItem]:
     """My best offers. Scoring every published offer costs more than the rest of the home
     screen together, and its inputs (my profile, where I live, the offers I may see, the day)
-    change seldom: the ranking is kept under their versions (one query), the offers are read
-    fresh (an employer's new name shows at once)."""
+    change seldom: the ranking is kept under their versions (one query, or none when the
+    caller passes the `offers` and `profile` versions of `home_stamps` it has read already),
+    the offers are read fresh (an employer's new name shows at once)."""
     tenant = tenant_of(user)
-    versions = stamps.read(
-        offers=stamps.version(offer_list_for_user(user=user)),
-        profile=stamps.version(JobProfile.objects.filter(tenant=tenant)),
-    )
+    if versions is None:
+        versions = stamps.read(**_ranking_stamps(user=user))
     key = memo_key(
         "jobs.home_offers",
         RANKING_VERSION,
@@ -71,11 +70,21 @@ def home_offers(*, user: User) -> list[FeedItem]:
     return [FeedItem(offer=offers[pk], score=score) for pk, score in ranking if pk in offers]
 
 
+def _ranking_stamps(*, user: User) -> dict:
+    # The body shows each offer's employer: an employer's edit moves the offers' version.
+    # The feed's score reads the profile: an edited profile changes the offers shown.
+    return {
+        "offers": stamps.version(
+            offer_list_for_user(user=user), "updated_at", "employer__updated_at"
+        ),
+        "profile": stamps.version(JobProfile.objects.filter(tenant=tenant_of(user))),
+    }
+
+
 def home_stamps(*, user: User) -> dict:
-    # The feed's score reads the profile: an edited profile changes the offers shown. The
-    # body also shows each offer's employer, and each match's offer and employer (even once
-    # the offer is closed): their edits move the version of the rows that show them.
-    profile = JobProfile.objects.filter(tenant__user=user)
+    # Each match's offer and employer show too (even once the offer is closed): their edits
+    # move the version of the rows that show them. `offers` and `profile` are also the
+    # ranking's inputs (`home_offers(versions=...)`).
     return {
         "matches": stamps.version(
             match_list_for_user(user=user),
@@ -83,8 +92,5 @@ def home_stamps(*, user: User) -> dict:
             "offer__updated_at",
             "offer__employer__updated_at",
         ),
-        "offers": stamps.version(
-            offer_list_for_user(user=user), "updated_at", "employer__updated_at"
-        ),
-        "profile": stamps.version(profile),
+        **_ranking_stamps(user=user),
     }

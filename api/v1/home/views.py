@@ -25,6 +25,7 @@ class HomeView(ConditionalGetMixin, APIView):
     """A GET never writes: "since my last visit" is the `server_time` the app sends back."""
 
     permission_classes = [IsTenant]
+    _stamp: dict[str, str] | None = None
 
     def _since(self, request):
         query = HomeQueryInput(data=request.query_params)
@@ -40,6 +41,7 @@ class HomeView(ConditionalGetMixin, APIView):
             **jobs_home.home_stamps(user=request.user),
         }
         stamp = stamps.read(**parts)
+        self._stamp = stamp  # the offers' ranking is kept under two of these versions
         # The day too: balances, deadlines and scores move with the clock.
         return etag_of(
             sorted(stamp.items()),
@@ -81,6 +83,6 @@ class HomeView(ConditionalGetMixin, APIView):
             "volunteering": volunteering_home.home_signups(user=user),
             "matches_changed": jobs_home.home_matches_changed(user=user, since=since),
             "announcements": inbox.announcement_inbox_for_user(user=user),
-            "offers": jobs_home.home_offers(user=user),
+            "offers": jobs_home.home_offers(user=user, versions=self._stamp),
         }
         return Response(_HOME_OUTPUT.to_representation(payload))

@@ -66,9 +66,9 @@ def test_home_answers_in_a_fixed_number_of_queries(
     assert len(body["volunteering"]["offered"]) == min(rows, 5)
 
 
-HOME_QUERIES = 16
-HOME_QUERIES_NO_PROFILE = 15
-HOME_QUERIES_RANKED = 11
+HOME_QUERIES = 15
+HOME_QUERIES_NO_PROFILE = 14
+HOME_QUERIES_RANKED = 10
 
 
 def test_home_shows_each_part(world):
