@@ -7,7 +7,12 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
-from services.accounts.tokens import TOKEN_VERSION_CLAIM
+from api.permissions import EMPLOYER, STAFF, TENANT
+from services.accounts.tokens import ROLE_CLAIM, TOKEN_VERSION_CLAIM
+
+# The profile each role reads; a token issued before the role claim loads all three.
+_PROFILE_OF_ROLE = {TENANT: ("tenant",), STAFF: ("staff",), EMPLOYER: ("employer_member",)}
+_EVERY_PROFILE = ("tenant", "staff", "employer_member")
 
 
 class VersionedJWTAuthentication(JWTAuthentication):
@@ -18,7 +23,9 @@ class VersionedJWTAuthentication(JWTAuthentication):
             raise InvalidToken(_("Token contained no recognizable user identification")) from None
         user = (
             get_user_model()
-            .objects.select_related("tenant", "staff", "employer_member")
+            .objects.select_related(
+                *_PROFILE_OF_ROLE.get(str(validated_token.get(ROLE_CLAIM)), _EVERY_PROFILE)
+            )
             .filter(**{api_settings.USER_ID_FIELD: user_id})
             .first()
         )

@@ -4,6 +4,9 @@ import jwt
 import pytest
 import time_machine
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from notifications.models import Notification
@@ -280,6 +283,43 @@ def test_the_token_version_check_costs_no_extra_query(django_assert_num_queries)
     # 1: the user (with its token version); 2: the profile with its relations.
     with django_assert_num_queries(2):
         assert client.get("/api/v1/me/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("member", "profile_table"),
+    [
+        ("tenant_a", "accounts_tenant"),
+        ("staff_a", "accounts_staff"),
+        ("employer_member", "accounts_employermember"),
+    ],
+)
+def test_authentication_joins_only_the_profile_of_the_tokens_role(world, member, profile_table):
+    user = getattr(world, member).user
+    client = client_for(user)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/api/v1/me/").status_code == 200
+    user_query = captured.captured_queries[0]["sql"]
+    assert user_query.count("JOIN") == 1 and profile_table in user_query
+
+
+def test_a_token_from_before_the_role_claim_still_signs_in(world):
+    access = AccessToken(issue_tokens(world.tenant_a.user)["access"])
+    del access["role"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert client.get("/api/v1/me/").json()["role"] == "tenant"
+
+
+def test_the_role_claim_is_only_a_hint_the_users_row_decides(world):
+    """A token signed with a role that is not the user's (say, a role changed by an admin)
+    gives no other role's access: the role gates read the user's row."""
+    access = AccessToken(issue_tokens(world.tenant_a.user)["access"])
+    access["role"] = "staff"
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert client.get("/api/v1/me/").json()["role"] == "tenant"
+    assert client.get("/api/v1/home/").status_code == 200
+    assert client.get("/api/v1/loyalty/accounts/").status_code == 403
 
 
 def test_logout_with_the_device_token_stops_pushes_to_it():
