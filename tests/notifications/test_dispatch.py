@@ -418,3 +418,15 @@ def test_an_inline_push_task_leaves_the_rest_to_the_sweep(fake_fcm):
     mine, other = DeliveryFactory(), DeliveryFactory()
     assert send_deliveries.apply(args=([mine.pk],)).get() == {"sent": 1}
     assert Delivery.objects.get(pk=other.pk).status == "pending"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_that_loses_the_database_while_reading_its_rows_is_made_again(fake_fcm):
+    """Committed without its rows read, the claim held them for nobody until the lease."""
+    ids = [DeliveryFactory().pk for _ in range(3)]
+    wrapper, cuts = _cut_once_at("INNER JOIN")  # the claimed rows, read after the UPDATE
+    with connection.execute_wrapper(wrapper):
+        assert dispatch.deliver(ids) == {"sent": 3}
+    assert cuts
+    assert list(Delivery.objects.values_list("status", "attempts")) == [("sent", 1)] * 3
