@@ -120,6 +120,15 @@ def announcement_list_readable(*, user: User) -> QuerySet[Announcement]:
 
 
 def home_stamps(*, user: User) -> dict:
-    """The inbox's version for the home screen's ETag (read, new or deleted rows move it)."""
-    inbox = notification_list_for_user(user=user)
-    return {"inbox": stamps.version(inbox)}
+    """The inbox's version for the home screen's ETag (read, new or deleted rows move it):
+    the rows of `notification_list_for_user`, in hand-written SQL (`stamps.sql_version`)."""
+    inbox = Notification._meta.db_table
+    return {
+        "inbox": (
+            stamps.sql_version(
+                f"{inbox} WHERE {inbox}.in_inbox AND {inbox}.recipient_id = %s",
+                f"{inbox}.updated_at",
+            ),
+            [user.pk],
+        )
+    }

@@ -1,8 +1,13 @@
 """Version stamps of sets of rows, read in one SELECT (the home screen's ETag): each set is a
-scalar subquery with no GROUP BY, so several areas' stamps share one round trip."""
+scalar subquery with no GROUP BY, so several areas' stamps share one round trip.
+
+A stamp is a queryset (`version`) or, on a path where building and compiling querysets
+costs more than PostgreSQL's run (the home screen's ETag, read on every request, even a
+304), hand-written SQL (`sql_version`): the same expression over the same rows, which a
+test checks against the selector that shows them."""
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import F, Func, QuerySet, TextField
 from django.db.models.functions import Greatest
 
@@ -24,19 +29,37 @@ def version(qs: QuerySet, *fields: str) -> QuerySet:
     return qs.order_by().values(stamp=stamp)
 
 
-def read(**versions: QuerySet) -> dict[str, str]:
-    """Every version in one SELECT of scalar subqueries. Each is compiled on its own: wrapping
-    them in an outer queryset would clone every one of them again."""
+def sql_version(source: str, *newest: str, using: str = DEFAULT_DB_ALIAS) -> str:
+    """`version` by hand: `source` is the SQL after FROM (tables, joins, WHERE with `%s`
+    parameters), `newest` the columns whose newest value moves the version."""
+    if len(newest) > 1:  # as Django writes `Greatest`: SQLite's scalar MAX takes several
+        greatest = "GREATEST" if connections[using].vendor != "sqlite" else "MAX"
+        newest = (f"{greatest}({', '.join(newest)})",)
+    return f"SELECT {_VERSION % {'expressions': newest[0]}} FROM {source}"  # noqa: S608 (code, never input)
+
+
+def sql_datetime(value, using: str = DEFAULT_DB_ALIAS):
+    """A datetime as a parameter of `sql_version`'s SQL (SQLite compares text)."""
+    return connections[using].ops.adapt_datetimefield_value(value)
+
+
+def read(using: str = DEFAULT_DB_ALIAS, **versions: QuerySet | tuple[str, list]) -> dict[str, str]:
+    """Every version in one SELECT of scalar subqueries: querysets (`version`) or
+    `(sql_version(...), params)`. Each queryset is compiled on its own: wrapping them in an
+    outer queryset would clone every one of them again."""
     names = list(versions)
     if not names:
         return {}
-    using = versions[names[0]].db
     selects, params = [], []
     for name in names:
-        try:
-            sql, part_params = versions[name].query.get_compiler(using=using).as_sql()
-        except EmptyResultSet:  # `.none()`, `pk__in=[]`: no rows, the version of none
-            sql, part_params = f"SELECT '{EMPTY}'", ()
+        part = versions[name]
+        if isinstance(part, tuple):
+            sql, part_params = part
+        else:
+            try:
+                sql, part_params = part.query.get_compiler(using=using).as_sql()
+            except EmptyResultSet:  # `.none()`, `pk__in=[]`: no rows, the version of none
+                sql, part_params = f"SELECT '{EMPTY}'", ()
         selects.append(f"({sql})")
         params.extend(part_params)
     with connections[using].cursor() as cursor:

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 from django.utils import translation
 
+from services.accounts.models import Employer
 from services.core import clock, stamps
 from services.core.memo import memo_key, memoized
 
-from .models import JobProfile, Match
+from .models import JobProfile, Match, Offer
 from .policies import tenant_of
 from .selectors import FeedItem, match_list_for_user, offer_feed_for_tenant, offer_list_for_user
 
@@ -70,27 +71,45 @@ def home_offers(*, user: User, versions: dict[str, str] | None = None) -> list[F
     return [FeedItem(offer=offers[pk], score=score) for pk, score in ranking if pk in offers]
 
 
+_MATCH, _OFFER, _EMPLOYER, _PROFILE = (
+    m._meta.db_table for m in (Match, Offer, Employer, JobProfile)
+)
+_TARGETS = Offer.target_landlords.through._meta.db_table
+
+
 def _ranking_stamps(*, user: User) -> dict:
-    # The body shows each offer's employer: an employer's edit moves the offers' version.
-    # The feed's score reads the profile: an edited profile changes the offers shown.
+    """The versions of a tenant's offers (`offer_list_for_user`) and profile, in
+    hand-written SQL (`stamps.sql_version`). The body shows each offer's employer: an
+    employer's edit moves the offers' version. The feed's score reads the profile: an
+    edited profile changes the offers shown."""
+    tenant = tenant_of(user)
+    offers = stamps.sql_version(
+        f"{_OFFER} INNER JOIN {_TARGETS} ON {_OFFER}.id = {_TARGETS}.offer_id"
+        f" INNER JOIN {_EMPLOYER} ON {_OFFER}.employer_id = {_EMPLOYER}.id"
+        f" WHERE {_OFFER}.status = %s AND {_TARGETS}.landlord_id = %s",
+        f"{_OFFER}.updated_at",
+        f"{_EMPLOYER}.updated_at",
+    )
+    profile = stamps.sql_version(
+        f"{_PROFILE} WHERE {_PROFILE}.tenant_id = %s", f"{_PROFILE}.updated_at"
+    )
     return {
-        "offers": stamps.version(
-            offer_list_for_user(user=user), "updated_at", "employer__updated_at"
-        ),
-        "profile": stamps.version(JobProfile.objects.filter(tenant=tenant_of(user))),
+        "offers": (offers, [Offer.Status.PUBLISHED.value, tenant.landlord_id]),
+        "profile": (profile, [tenant.pk]),
     }
 
 
 def home_stamps(*, user: User) -> dict:
-    # Each match's offer and employer show too (even once the offer is closed): their edits
-    # move the version of the rows that show them. `offers` and `profile` are also the
-    # ranking's inputs (`home_offers(versions=...)`).
-    return {
-        "matches": stamps.version(
-            match_list_for_user(user=user),
-            "updated_at",
-            "offer__updated_at",
-            "offer__employer__updated_at",
-        ),
-        **_ranking_stamps(user=user),
-    }
+    """The versions of what the home screen shows of jobs, for its ETag, in hand-written
+    SQL: each match's offer and employer show too (even once the offer is closed), so their
+    edits move the version of the matches (`match_list_for_user`'s rows). `offers` and
+    `profile` are also the ranking's inputs (`home_offers(versions=...)`)."""
+    matches = stamps.sql_version(
+        f"{_MATCH} INNER JOIN {_OFFER} ON {_MATCH}.offer_id = {_OFFER}.id"
+        f" INNER JOIN {_EMPLOYER} ON {_OFFER}.employer_id = {_EMPLOYER}.id"
+        f" WHERE {_MATCH}.tenant_id = %s",
+        f"{_MATCH}.updated_at",
+        f"{_OFFER}.updated_at",
+        f"{_EMPLOYER}.updated_at",
+    )
+    return {"matches": (matches, [tenant_of(user).pk]), **_ranking_stamps(user=user)}
