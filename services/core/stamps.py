@@ -6,6 +6,8 @@ costs more than PostgreSQL's run (the home screen's ETag, read on every request,
 304), hand-written SQL (`sql_version`): the same expression over the same rows, which a
 test checks against the selector that shows them."""
 
+from contextlib import contextmanager
+
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import F, Func, QuerySet, TextField
@@ -62,7 +64,29 @@ def read(using: str = DEFAULT_DB_ALIAS, **versions: QuerySet | tuple[str, list])
                 sql, part_params = f"SELECT '{EMPTY}'", ()
         selects.append(f"({sql})")
         params.extend(part_params)
-    with connections[using].cursor() as cursor:
+    connection = connections[using]
+    with connection.cursor() as cursor, _prepared(connection):
         cursor.execute("SELECT " + ", ".join(selects), params)
         row = cursor.fetchone()
     return dict(zip(names, row, strict=True))
+
+
+@contextmanager
+def _prepared(connection):
+    """On PostgreSQL with server-side binding: the statement is prepared at its first run on
+    this connection and run prepared after that (psycopg's cache, keyed by the SQL; a
+    rollback on the connection empties it). It returns text columns only, so no migration
+    can change its result type. Other statements are never prepared (`prepare_threshold`
+    stays None)."""
+    raw = connection.connection
+    if connection.vendor != "postgresql" or not connection.settings_dict["OPTIONS"].get(
+        "server_side_binding"
+    ):
+        yield
+        return
+    threshold = raw.prepare_threshold
+    raw.prepare_threshold = 0
+    try:
+        yield
+    finally:
+        raw.prepare_threshold = threshold
