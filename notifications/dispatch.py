@@ -33,8 +33,9 @@ BATCH = outbox.BATCH
 # E-mail claims (notifications/email.py): no heartbeat there, so a long lease.
 LEASE = timedelta(minutes=5)
 # A push claim is short and renewed while its worker is alive (a heartbeat while the
-# pushes are on the wire, and before each sub-batch): a killed worker's deliveries are
-# retaken by the sweep within CLAIM_LEASE + the sweep's period, not minutes later.
+# pushes are on the wire and their outcomes recorded, and before each sub-batch): a
+# killed worker's deliveries are retaken by the sweep within CLAIM_LEASE + the sweep's
+# period, not minutes later.
 CLAIM_LEASE = timedelta(seconds=20)
 # Pushes go out SEND_BATCH at a time, each sub-batch recorded before the next is sent, so
 # a worker killed mid-batch leaves at most one sub-batch sent but not recorded.
@@ -44,6 +45,10 @@ SEND_BATCH = 100
 # get pushes that went out sent again by whoever retakes them.
 RECORD_RETRY_FIRST_SECONDS = 0.2
 RECORD_RETRY_MAX_SECONDS = 3.0
+# The last recording attempt starts at least this long (at most a quarter of the lease)
+# before our claim may end: one still running when another worker retakes the row would
+# have its push sent twice.
+RECORD_MARGIN_SECONDS = 1.0
 # A push whose device row is locked by a registration (device_register holds it for a few
 # milliseconds) is tried again in the same task after these pauses before it is given back:
 # given back, it waits for the sweep (up to 10 s) and then for its task behind every queued
@@ -226,62 +231,72 @@ def renew(token: uuid.UUID, delivery_ids: Sequence[int] | None = None) -> list[i
     """Extend our claim on rows still pending under our token; returns the ids still ours.
 
     A row re-claimed by another worker (our lease ran out: this worker was stalled) has
-    another token and is not ours any more: it is left out, and must not be sent."""
-    rows = Delivery.objects.filter(claim_token=token, status=Delivery.Status.PENDING)
+    another token and is not ours any more: it is left out, and must not be sent. A row
+    already recorded (a retry rescheduled keeps our token, claimed_until cleared) is not
+    held again: the heartbeat runs while outcomes are recorded."""
+    held = Q(claim_token=token, status=Delivery.Status.PENDING, claimed_until__isnull=False)
+    rows = Delivery.objects.filter(held)
     if delivery_ids is not None:
         rows = rows.filter(pk__in=delivery_ids)
     ids = list(rows.values_list("pk", flat=True))
     if ids:
-        Delivery.objects.filter(
-            pk__in=ids, claim_token=token, status=Delivery.Status.PENDING
-        ).update(claimed_until=clock.now() + claim_lease())
+        Delivery.objects.filter(held, pk__in=ids).update(claimed_until=clock.now() + claim_lease())
     return ids
 
 
 class Heartbeat:
     """Renews a claim every third of the lease from its own thread (and its own database
-    connection) while the pushes of a sub-batch are on the wire, however slow FCM is.
-    Sends that finish sooner than a third of the lease (the usual case) never touch it."""
+    connection) while the pushes of a sub-batch are on the wire, however slow FCM is, and
+    while their outcomes are recorded (retried on a lost connection). Work that finishes
+    sooner than a third of the lease (the usual case) never touches it.
 
-    def __init__(self, token: uuid.UUID) -> None:
+    `held_until` (time.monotonic()): our claim holds at least until then, the last claim
+    or renewal that succeeded (the moment it was asked) + the lease."""
+
+    def __init__(self, token: uuid.UUID, held_until: float) -> None:
         self.token = token
+        self.held_until = held_until
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="claim-heartbeat", daemon=True)
 
-    def __enter__(self) -> Heartbeat:
+    def start(self) -> None:
         self._thread.start()
-        return self
 
-    def __exit__(self, *exc) -> None:
+    def stop(self) -> None:
         self._stop.set()
-        self._thread.join()
+        if self._thread.is_alive():
+            self._thread.join()
 
     def _run(self) -> None:
         from django.db import connections
 
-        period = claim_lease().total_seconds() / 3
+        lease = claim_lease().total_seconds()
         try:
-            while not self._stop.wait(period):
+            while not self._stop.wait(lease / 3):
+                asked = time.monotonic()
                 try:
                     renew(self.token)
                 except DatabaseError:  # the database is cut: nobody else can claim either
                     logger.warning("claim heartbeat failed; retrying", exc_info=True)
                     connections["default"].close()
+                else:
+                    self.held_until = asked + lease
         finally:
             connections.close_all()
 
 
-def with_database_retry(work, *, until: float, what: str = "recording push outcomes"):
+def with_database_retry(work, *, until, what: str = "recording push outcomes"):
     """Run `work`, again after a lost connection (backoff, capped) until `until` (a
-    time.monotonic() deadline): the work goes on within ~RECORD_RETRY_MAX_SECONDS of the
-    database answering again, not a lease and a sweep later. Inside a transaction nothing
-    can be retried: re-raised."""
+    time.monotonic() deadline, or a function returning it, asked after each failure): the
+    work goes on within ~RECORD_RETRY_MAX_SECONDS of the database answering again, not a
+    lease and a sweep later. Inside a transaction nothing can be retried: re-raised."""
     delay = RECORD_RETRY_FIRST_SECONDS
     while True:
         try:
             return work()
         except (OperationalError, InterfaceError):
-            if connection.in_atomic_block or time.monotonic() + delay > until:
+            deadline = until() if callable(until) else until
+            if connection.in_atomic_block or time.monotonic() + delay > deadline:
                 raise
             logger.warning("%s failed on the database; retrying in %.1f s", what, delay)
             connection.close()  # dropped: the next query reconnects
@@ -293,9 +308,17 @@ class _Unsent(Exception):
     """The database failed before a sub-batch's pushes went out: safe to try again."""
 
 
-def deliver(delivery_ids: Sequence[int], *, channel=None) -> dict[str, int]:
+class _Unrecorded(Exception):
+    """The pushes went out, their outcomes could not be recorded: never to be sent again
+    by this call."""
+
+
+def deliver(
+    delivery_ids: Sequence[int], *, channel=None, given_back: list[int] | None = None
+) -> dict[str, int]:
     """Claim, push, record. Safe to run twice: only claimed rows are sent. Returns counts
-    by outcome (for logs and the benchmark).
+    by outcome (for logs and the benchmark); the ids given back (device row locked) are
+    added to `given_back`.
 
     The claimed rows go out SEND_BATCH at a time: before each sub-batch the claim is
     renewed and only the rows still ours are sent; after it, the outcomes are recorded
@@ -331,12 +354,15 @@ def deliver(delivery_ids: Sequence[int], *, channel=None) -> dict[str, int]:
             if not rows:
                 return {}
             try:
-                return _deliver_claimed(rows, token, channel, deferred)
+                return _deliver_claimed(rows, token, channel, deferred, held_until)
             except _Unsent as unsent:
                 renewed[0] = False
                 raise unsent.__cause__ from None
 
-        return with_database_retry(send_part, until=held_until, what="sending pushes")
+        try:
+            return with_database_retry(send_part, until=held_until, what="sending pushes")
+        except _Unrecorded as unrecorded:  # not retried above: they went out
+            raise unrecorded.__cause__ from None
 
     for start in range(0, len(claimed), _send_batch()):
         # the first sub-batch was claimed just now; the others are renewed first
@@ -350,6 +376,8 @@ def deliver(delivery_ids: Sequence[int], *, channel=None) -> dict[str, int]:
     if deferred:  # still locked: due again at once, for the sweep
         ids = [d.pk for d in deferred]
         with_database_retry(lambda: _release(ids), until=held_until, what="giving back")
+        if given_back is not None:
+            given_back.extend(ids)
         counts["deferred"] = len(ids)
     return dict(counts)
 
@@ -363,27 +391,29 @@ def deliver_due(*, seconds: float, channel=None) -> dict[str, int]:
     rows taken here finds nothing to claim. Counts by outcome."""
     until = time.monotonic() + seconds
     counts: Counter = Counter()
+    # Given back here (device row locked): not taken again by this loop, which would only
+    # claim and give back the same rows after DEFERRED_RETRY_PAUSES each time.
+    given_back: list[int] = []
     while time.monotonic() < until:
         try:
-            ids = claimable_ids()
+            ids = claimable_ids(excluding=given_back)
         except DatabaseError:  # the sweep is there for that
             logger.warning("could not look for due deliveries", exc_info=True)
             connection.close()
             break
-        done = deliver(ids, channel=channel) if ids else {}
+        done = deliver(ids, channel=channel, given_back=given_back) if ids else {}
         if not done:  # nothing due, or all of it taken by others meanwhile
             break
         counts.update(done)
     return dict(counts)
 
 
-def claimable_ids(*, limit: int = BATCH) -> list[int]:
+def claimable_ids(*, limit: int = BATCH, excluding: Sequence[int] = ()) -> list[int]:
     """The oldest deliveries a task may claim now (see _claimable)."""
-    return list(
-        Delivery.objects.filter(_claimable(clock.now()))
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
+    rows = Delivery.objects.filter(_claimable(clock.now()))
+    if excluding:
+        rows = rows.exclude(pk__in=excluding)
+    return list(rows.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
 
 
 def _send_batch() -> int:
@@ -391,15 +421,34 @@ def _send_batch() -> int:
 
 
 def _deliver_claimed(
-    claimed: Sequence[Delivery], token: uuid.UUID, channel, deferred_out: list[Delivery]
+    claimed: Sequence[Delivery],
+    token: uuid.UUID,
+    channel,
+    deferred_out: list[Delivery],
+    held_until: float,
 ) -> dict[str, int]:
     """Send and record one sub-batch; the rows whose device row is locked right now are
-    left claimed and added to `deferred_out`, for the caller to try again or give back."""
+    left claimed and added to `deferred_out`, for the caller to try again or give back.
+    `held_until`: see Heartbeat (the claim just made, or renewed just before)."""
+    heartbeat = Heartbeat(token, held_until)
+    try:
+        return _send_and_record(claimed, channel, deferred_out, heartbeat)
+    finally:
+        heartbeat.stop()
+
+
+def _send_and_record(
+    claimed: Sequence[Delivery], channel, deferred_out: list[Delivery], heartbeat: Heartbeat
+) -> dict[str, int]:
     now = clock.now()
     sendable, skipped, expired, deferred = [], [], [], []
     results: list[PushResult] | None = None
-    # Our claim lasts at least this long from now (renewed just before, or just made).
-    deadline = time.monotonic() + claim_lease().total_seconds()
+    lease = claim_lease().total_seconds()
+    # Recording is retried for at most a lease after the pushes went out, and only while
+    # our claim holds (the heartbeat renews it meanwhile; a retake before the outcomes are
+    # recorded sends the pushes again), with a margin for the attempt itself.
+    give_up = time.monotonic() + lease
+    margin = min(RECORD_MARGIN_SECONDS, lease / 4)
     try:
         with transaction.atomic():
             owners = _lock_owners({d.device_id for d in claimed})
@@ -418,9 +467,10 @@ def _deliver_claimed(
                 messages = [
                     _message(d, badges.get(d.notification.recipient_id, 0)) for d in sendable
                 ]
-                with Heartbeat(token):
-                    results = (channel or get_channel()).send(messages)
-                deadline = time.monotonic() + claim_lease().total_seconds()
+                # Kept running until the outcomes are recorded (or given up on).
+                heartbeat.start()
+                results = (channel or get_channel()).send(messages)
+                give_up = time.monotonic() + lease
     except DatabaseError as error:
         if results is None and isinstance(error, OperationalError | InterfaceError):
             raise _Unsent from error  # nothing went out: deliver() may try again
@@ -447,7 +497,16 @@ def _deliver_claimed(
             counts.update(record(sendable, results))
         return counts
 
-    counts = with_database_retry(record_all, until=deadline)
+    try:
+        counts = with_database_retry(
+            record_all, until=lambda: min(give_up, heartbeat.held_until - margin)
+        )
+    except (OperationalError, InterfaceError) as error:
+        if results is not None:
+            # Left claimed: retaken (and sent again) once our claim ends, after this.
+            logger.error("%d pushes went out but could not be recorded", len(sendable))
+            raise _Unrecorded from error
+        raise
     deferred_out.extend(deferred)
     return counts
 

@@ -430,3 +430,42 @@ def test_a_claim_that_loses_the_database_while_reading_its_rows_is_made_again(fa
         assert dispatch.deliver(ids) == {"sent": 3}
     assert cuts
     assert list(Delivery.objects.values_list("status", "attempts")) == [("sent", 1)] * 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_push_task_does_not_take_again_what_it_gave_back(fake_fcm):
+    """A push whose device row stays locked is given back after DEFERRED_RETRY_PAUSES; the
+    task's follow-on leaves it to the sweep instead of claiming it again at once (the same
+    row claimed and given back every 0.7 s for the follow-on's 5 s)."""
+    blocked, other = DeliveryFactory(), DeliveryFactory()
+    locked, done = threading.Event(), threading.Event()
+
+    def register_slowly():
+        try:
+            with transaction.atomic():
+                Device.objects.select_for_update().get(pk=blocked.device_id)
+                locked.set()
+                done.wait(timeout=30)
+        finally:
+            connection.close()
+
+    claims: list[list[int]] = []
+
+    def wrapper(execute, sql, params, many, context):
+        if "FOR UPDATE SKIP LOCKED" in sql and "notifications_delivery" in sql:
+            claims.append(sorted(p for p in params if p in (blocked.pk, other.pk)))
+        return execute(sql, params, many, context)
+
+    thread = threading.Thread(target=register_slowly)
+    thread.start()
+    assert locked.wait(timeout=10)
+    try:
+        with connection.execute_wrapper(wrapper):
+            assert dispatch.deliver_due(seconds=5) == {"sent": 1, "deferred": 1}
+    finally:
+        done.set()
+        thread.join()
+    assert claims == [[blocked.pk, other.pk]]
+    assert fake_fcm.tokens() == [other.device.identifier]
+    assert Delivery.objects.get(pk=blocked.pk).status == "pending"

@@ -6,12 +6,15 @@ while the pushes were on the wire."""
 import itertools
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from django.db import OperationalError, connection
 
 from notifications import dispatch
+from notifications.channels import Outcome, PushResult
 from notifications.models import Delivery
+from services.core import clock
 from tests.factories.notifications import DeliveryFactory
 from tests.notifications.conftest import FCM_URL
 from tests.ops.test_faults import terminate
@@ -146,3 +149,115 @@ def test_recording_gives_up_when_the_claim_would_have_ended():
         dispatch.with_database_retry(record, until=started + 1)
     assert time.monotonic() - started < 1.5
     connection.close()  # left broken, as the task would leave it
+
+
+class _Channel:
+    """FCM answering every push after `seconds`, each push noted in `sent`."""
+
+    def __init__(self, seconds: float, sent: list[int]) -> None:
+        self.seconds, self.sent = seconds, sent
+
+    def send(self, messages):
+        time.sleep(self.seconds)
+        self.sent.extend(m.delivery_id for m in messages)
+        return [
+            PushResult(delivery_id=m.delivery_id, outcome=Outcome.SENT, message_id="m")
+            for m in messages
+        ]
+
+
+def _elsewhere(work):
+    """`work` run by another worker, on its own connection."""
+    out: dict = {}
+
+    def run():
+        try:
+            out["value"] = work()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return out["value"]
+
+
+def _recording_cut(until):
+    """An execute wrapper: this worker's connection fails while it records 'sent' (the
+    UPDATE of _mark_sent) as long as until() is true; each failed attempt noted."""
+    attempts: list[float] = []
+
+    def wrapper(execute, sql, params, many, context):
+        if "message_id = v.column2" in sql:
+            attempts.append(time.monotonic())
+            if until():
+                raise OperationalError("connection lost (simulated)")
+        return execute(sql, params, many, context)
+
+    return wrapper, attempts
+
+
+def test_a_push_being_recorded_is_not_retaken_once_its_first_claim_would_have_ended(settings):
+    """The claim of a push whose outcome is being recorded (retried on a lost connection)
+    is renewed until it is: a worker looking for due work (deliver_due, after each of its
+    tasks) does not take it and send it again meanwhile. Before, recording was retried
+    until the end of the send + the lease, but the claim ended at claim + lease."""
+    settings.NOTIFICATIONS_CLAIM_LEASE_SECONDS = lease = 3.0  # heartbeat every 1 s
+    delivery = DeliveryFactory()
+    sent: list[int] = []
+    others: list[dict] = []
+
+    def down() -> bool:
+        if others:
+            return False  # the connection is back
+        # The first attempt fails only after the first claim would have ended (a
+        # connection that times out); meanwhile a worker that finished a task looks.
+        first_claim_ends = _elsewhere(lambda: Delivery.objects.get(pk=delivery.pk).claimed_until)
+        while clock.now() <= first_claim_ends + timedelta(seconds=0.1):
+            time.sleep(0.05)
+        others.append(
+            _elsewhere(lambda: dispatch.deliver_due(seconds=0.1, channel=_Channel(0, sent)))
+        )
+        return True
+
+    wrapper, attempts = _recording_cut(down)
+    started = time.monotonic()
+    with connection.execute_wrapper(wrapper):
+        # a send shorter than the heartbeat's period: no renewal while on the wire
+        assert dispatch.deliver([delivery.pk], channel=_Channel(0.9, sent)) == {"sent": 1}
+    assert len(attempts) == 2 and attempts[-1] - started > lease
+    assert others == [{}]
+    assert sent == [delivery.pk]
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.claimed_until) == ("sent", 1, None)
+
+
+def test_a_push_whose_outcome_cannot_be_recorded_is_retaken_only_after_its_holder_gave_up(
+    settings,
+):
+    """Recording given up on (a lease after the send): the row stays claimed until the
+    claim, renewed meanwhile, ends; only then is it retaken (and sent again: the push's
+    outcome was never recorded)."""
+    settings.NOTIFICATIONS_CLAIM_LEASE_SECONDS = 1.2  # heartbeat every 0.4 s
+    delivery = DeliveryFactory()
+    sent: list[int] = []
+    others: list[dict] = []
+
+    def retake() -> dict:
+        return _elsewhere(lambda: dispatch.deliver_due(seconds=0.1, channel=_Channel(0, sent)))
+
+    def down():
+        others.append(retake())
+        return True
+
+    wrapper, attempts = _recording_cut(down)
+    with connection.execute_wrapper(wrapper), pytest.raises(OperationalError):
+        dispatch.deliver([delivery.pk], channel=_Channel(0.1, sent))
+    connection.close()  # left broken, as the task would leave it
+    assert len(attempts) >= 2 and others == [{}] * len(attempts)
+    assert sent == [delivery.pk]
+    assert retake() == {}  # still held: the claim its heartbeat renewed
+    held_until = Delivery.objects.get(pk=delivery.pk).claimed_until
+    time.sleep(max(0.0, (held_until - clock.now()).total_seconds()) + 0.05)
+    assert retake() == {"sent": 1}
+    assert sent == [delivery.pk, delivery.pk]
