@@ -19,14 +19,28 @@ if TYPE_CHECKING:
     from services.accounts.models import User
 
 HOME_MATCHES = 10
+HOME_MATCH_FIELDS = (
+    "public_id",
+    "state",
+    "state_changed_at",
+    "updated_at",
+    "offer__public_id",
+    "offer__title",
+    "offer__employer__name",
+)
 HOME_OFFERS = 3
 
 
 def home_matches_changed(*, user: User, since: datetime.datetime | None) -> list[Match]:
     """My matches changed after `since` (all recent ones on a first visit), newest first."""
-    # The home screen shows each match's offer and employer only: not the other relations
-    # the match list loads.
-    qs = match_list_for_user(user=user).select_related(None).select_related("offer__employer")
+    # The home screen shows each match's state and times, its offer's title and its
+    # employer's name (api/v1/home HomeMatchOutput): only those are read.
+    qs = (
+        match_list_for_user(user=user)
+        .select_related(None)
+        .select_related("offer__employer")
+        .only(*HOME_MATCH_FIELDS)
+    )
     if since is not None:
         qs = qs.filter(updated_at__gt=since)
     return list(qs.order_by("-updated_at", "-id")[:HOME_MATCHES])

@@ -63,6 +63,7 @@ def test_home_answers_in_a_fixed_number_of_queries(
     assert len(body["announcements"]) == min(rows, 3)
     assert len(body["offers"]) == min(rows, 3)
     assert body["volunteering"]["next_confirmed"]["status"] == "confirmed"
+    assert body["volunteering"]["next_confirmed"]["tenant_name"] == world.tenant_a.user.full_name
     assert len(body["volunteering"]["offered"]) == min(rows, 5)
 
 
