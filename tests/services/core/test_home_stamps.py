@@ -64,7 +64,7 @@ def _sql_versions(user) -> dict:
     )
 
 
-def _fill(world, tenant, landlord, residence):
+def _fill(tenant, landlord, residence):
     """Rows in every state the parts filter on, some shown and some not."""
     NotificationFactory(recipient=tenant.user)
     NotificationFactory(recipient=tenant.user, read_at=clock.now())
@@ -117,8 +117,8 @@ def _fill(world, tenant, landlord, residence):
 @pytest.mark.django_db
 def test_each_hand_written_stamp_equals_its_selectors_version(world):
     with time_machine.travel(clock.now(), tick=False):
-        _fill(world, world.tenant_a, world.landlord_a, world.residence_a)
-        _fill(world, world.tenant_b, world.landlord_b, world.residence_b)
+        _fill(world.tenant_a, world.landlord_a, world.residence_a)
+        _fill(world.tenant_b, world.landlord_b, world.residence_b)
         empty = TenantFactory(residence=world.residence_a)
         # Offers shared by both landlords, an employer edited after its offers.
         shared = EmployerFactory(landlords=[world.landlord_a, world.landlord_b])
